@@ -1,0 +1,171 @@
+/* cell: main — global options, then one command from the dispatch table. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "options.h"
+#include "runtime.h"
+#include "strutil.h"
+
+#define CELL_VERSION "0.1.0"
+
+static const cli_command_t commands[] = {
+        {"create", cmd_create, true, "create a container from a bundle"},
+        {"start", cmd_start, false, "start a created container"},
+        {"run", cmd_run, true, "create and start a container"},
+        {"state", cmd_state, false, "print the OCI state of a container"},
+        {"kill", cmd_kill, false, "send a signal to a container"},
+        {"delete", cmd_delete, false, "delete a container"},
+        {"list", cmd_list, false, "list containers"},
+        {"spec", cmd_spec, false, "write a default config.json"},
+        {"features", cmd_features, false, "print the runtime's features"},
+        {NULL, NULL, false, NULL},
+};
+
+static char *last_cmd_name;
+
+int cli_fail(const char *cmd, const cell_error_t *err)
+{
+        const char *msg = err->msg[0] ? err->msg : "failed";
+
+        fprintf(stderr, "cell %s: %s\n", cmd, msg);
+        if (cell_log_fd() >= 0)
+                log_error("%s", msg);
+        return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "cell %s: %s\n", cmd, buf);
+        if (cell_log_fd() >= 0)
+                log_error("%s", buf);
+        return 2;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: cell [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARGS]\n\n"
+                   "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
+        for (const cli_command_t *c = commands; c->name; c++)
+                fprintf(f, "  %-10s %s\n", c->name, c->summary);
+}
+
+static const char *default_root(void)
+{
+        static char buf[4096];
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+        if (geteuid() == 0 || !xdg || !*xdg)
+                return "/run/cell";
+        snprintf(buf, sizeof(buf), "%s/cell", xdg);
+        return buf;
+}
+
+enum { OPT_ROOT = 1, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_ROOTLESS, OPT_CRIU, OPT_HELP,
+       OPT_VERSION };
+
+int main(int argc, char **argv, char **envp)
+{
+        static const cli_option_t opts[] = {
+                {"root", 0, true, OPT_ROOT},
+                {"log", 0, true, OPT_LOG},
+                {"log-format", 0, true, OPT_LOG_FORMAT},
+                {"debug", 0, false, OPT_DEBUG},
+                {"systemd-cgroup", 0, false, OPT_SYSTEMD_CGROUP},
+                {"rootless", 0, true, OPT_ROOTLESS},
+                {"criu", 0, true, OPT_CRIU},
+                {"help", 'h', false, OPT_HELP},
+                {"version", 'v', false, OPT_VERSION},
+                {NULL, 0, false, 0},
+        };
+        cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
+        cli_global_t g = {.root = NULL};
+        const char *log_path = NULL;
+        cell_log_format_t log_format = CELL_LOG_TEXT;
+        int id;
+
+        while ((id = cli_next_option(&p, opts)) != 0) {
+                switch (id) {
+                case -1:
+                        fprintf(stderr, "cell: %s\n", p.errbuf);
+                        return 2;
+                case OPT_ROOT:
+                        g.root = p.value;
+                        break;
+                case OPT_LOG:
+                        log_path = p.value;
+                        break;
+                case OPT_LOG_FORMAT:
+                        if (strcmp(p.value, "json") == 0)
+                                log_format = CELL_LOG_JSON;
+                        else if (strcmp(p.value, "text") == 0)
+                                log_format = CELL_LOG_TEXT;
+                        else {
+                                fprintf(stderr, "cell: --log-format: expected text or json, not \"%s\"\n", p.value);
+                                return 2;
+                        }
+                        break;
+                case OPT_DEBUG:
+                        g.debug = !p.value;
+                        break;
+                case OPT_SYSTEMD_CGROUP:
+                        g.systemd_cgroup = !p.value;
+                        break;
+                case OPT_ROOTLESS:
+                case OPT_CRIU:
+                        break; /* accepted for runc compatibility */
+                case OPT_HELP:
+                        usage(stdout);
+                        return 0;
+                case OPT_VERSION:
+                        printf("cell version %s\nspec: 1.2.0\n", CELL_VERSION);
+                        return 0;
+                default:
+                        return 2;
+                }
+        }
+        if (cell_log_init(log_path, log_format, g.debug) < 0) {
+                fprintf(stderr, "cell: --log %s: %s\n", log_path, strerror(errno));
+                return 1;
+        }
+        if (!g.root)
+                g.root = default_root();
+        if (p.index >= argc) {
+                usage(stderr);
+                return 2;
+        }
+        if (strcmp(argv[p.index], "version") == 0 || strcmp(argv[p.index], "--version") == 0) {
+                printf("cell version %s\nspec: 1.2.0\n", CELL_VERSION);
+                return 0;
+        }
+        if (strcmp(argv[p.index], "help") == 0) {
+                usage(stdout);
+                return 0;
+        }
+        for (const cli_command_t *c = commands; c->name; c++) {
+                if (strcmp(c->name, argv[p.index]) != 0)
+                        continue;
+                last_cmd_name = (char *)c->name;
+                if (c->starts_containers && !getenv("CELL_NO_SEALED_BINARY")) {
+                        cell_error_t err = {0};
+                        /* Returns only when already sealed or on failure. */
+                        if (runtime_ensure_sealed_binary(argv, envp, &err) < 0)
+                                return cli_fail(c->name, &err);
+                }
+                return c->fn(&g, argc - p.index, argv + p.index);
+        }
+        fprintf(stderr, "cell: unknown command \"%s\"\n", argv[p.index]);
+        usage(stderr);
+        return 2;
+}

@@ -1,0 +1,89 @@
+#include "strutil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+char *str_printf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+bool str_copy(char *dst, size_t n, const char *src)
+{
+        size_t len = strlen(src);
+
+        if (n == 0)
+                return false;
+        if (len >= n) {
+                memcpy(dst, src, n - 1);
+                dst[n - 1] = '\0';
+                return false;
+        }
+        memcpy(dst, src, len + 1);
+        return true;
+}
+
+size_t strv_length(char *const *v)
+{
+        size_t n = 0;
+
+        while (v && v[n])
+                n++;
+        return n;
+}
+
+void strv_free(char **v)
+{
+        if (!v)
+                return;
+        for (char **i = v; *i; i++)
+                free(*i);
+        free(v);
+}
+
+int strv_push(char ***v, const char *s)
+{
+        size_t n = strv_length(*v);
+        char **nv;
+        char *copy = strdup(s);
+
+        if (!copy)
+                return -ENOMEM;
+        nv = realloc(*v, (n + 2) * sizeof(char *));
+        if (!nv) {
+                free(copy);
+                return -ENOMEM;
+        }
+        nv[n] = copy;
+        nv[n + 1] = NULL;
+        *v = nv;
+        return 0;
+}
+
+int str_to_long(const char *s, long min, long max, long *ret)
+{
+        char *end = NULL;
+        long v;
+
+        if (!s || !*s)
+                return -EINVAL;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno == ERANGE)
+                return -ERANGE;
+        if (*end != '\0')
+                return -EINVAL;
+        if (v < min || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
