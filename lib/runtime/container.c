@@ -158,10 +158,8 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         spec = spec_parse(config_data, config_len, err);
         if (!spec)
                 return cell_error_prefix(err, "%s", config_path);
-        if (!spec->has_process) {
-                r = cell_error_set(err, EINVAL, "%s: process: missing", config_path);
-                goto out;
-        }
+        /* A config without a process may be created (the spec allows it);
+         * start refuses it. */
         if (spec->process.terminal && !o->console_socket && !keep_master) {
                 r = cell_error_set(err, EINVAL,
                                    "process.terminal is true: a detached container needs --console-socket");
@@ -375,11 +373,10 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
 
 fail_poststop: {
         _cleanup_free_ char *stopped = state_to_oci_string(&st, RUNTIME_STOPPED);
-        cell_error_t ignored = {0};
         kill_and_reap(first, init);
         first = init = -1;
-        if (stopped && hooks_run(spec, SPEC_HOOK_POSTSTOP, stopped, &ignored) < 0)
-                log_warn("%s", ignored.msg);
+        if (stopped)
+                hooks_run_all(spec, SPEC_HOOK_POSTSTOP, stopped);
 }
 fail:
         r = err && err->code > 0 ? -err->code : -1;
@@ -429,6 +426,7 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
         size_t got = 0;
         bool started = false;
         runtime_status_t status;
+        spec_t *spec = NULL;
         int r = 0;
 
         if (state_load(root, id, &st, &dir, err) < 0)
@@ -437,6 +435,19 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
         if (status != RUNTIME_CREATED) {
                 r = cell_error_set(err, EINVAL, "container \"%s\" is %s, not created: cannot start it", id,
                                    runtime_status_name(status));
+                goto out;
+        }
+        spec = load_state_spec(dir, err);
+        if (!spec) {
+                r = -1;
+                goto out;
+        }
+        if (!spec->has_process) {
+                /* Nothing can ever run in it: stop the waiting init so that the
+                 * container is stopped rather than created forever. */
+                kill(st->pid, SIGKILL);
+                r = cell_error_set(err, EINVAL, "container \"%s\": process: not set in config.json, nothing to start",
+                                   id);
                 goto out;
         }
         fifo_path = str_printf("%s/exec.fifo", dir);
@@ -497,21 +508,14 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
                 goto out;
         }
         {
-                spec_t *spec = load_state_spec(dir, err);
-                _cleanup_free_ char *state_json = NULL;
-                cell_error_t herr = {0};
+                _cleanup_free_ char *state_json = state_to_oci_string(st, RUNTIME_RUNNING);
 
-                if (!spec) {
-                        r = -1;
-                        goto out;
-                }
-                state_json = state_to_oci_string(st, RUNTIME_RUNNING);
                 /* A failed poststart hook is a warning: the process runs. */
-                if (state_json && hooks_run(spec, SPEC_HOOK_POSTSTART, state_json, &herr) < 0)
-                        log_warn("%s", herr.msg);
-                spec_free(spec);
+                if (state_json)
+                        hooks_run_all(spec, SPEC_HOOK_POSTSTART, state_json);
         }
 out:
+        spec_free(spec);
         state_free(st);
         return r;
 }
@@ -613,10 +617,9 @@ int runtime_delete(const char *root, const char *id, bool force, cell_error_t *e
         spec = load_state_spec(dir, NULL);
         if (spec) {
                 _cleanup_free_ char *state_json = state_to_oci_string(st, RUNTIME_STOPPED);
-                cell_error_t herr = {0};
 
-                if (state_json && hooks_run(spec, SPEC_HOOK_POSTSTOP, state_json, &herr) < 0)
-                        log_warn("%s", herr.msg);
+                if (state_json)
+                        hooks_run_all(spec, SPEC_HOOK_POSTSTOP, state_json);
                 spec_free(spec);
         }
         if (fs_rm_rf(dir, err) < 0)

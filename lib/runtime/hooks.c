@@ -119,3 +119,15 @@ int hooks_run(const spec_t *spec, spec_hook_kind_t kind, const char *state_json,
         }
         return 0;
 }
+
+void hooks_run_all(const spec_t *spec, spec_hook_kind_t kind, const char *state_json)
+{
+        for (size_t i = 0; i < spec->n_hooks[kind]; i++) {
+                cell_error_t err = {0};
+                char field[128];
+
+                snprintf(field, sizeof(field), "hooks.%s[%zu]", spec_hook_name(kind), i);
+                if (run_one(&spec->hooks[kind][i], field, state_json, &err) < 0)
+                        log_warn("%s", err.msg);
+        }
+}

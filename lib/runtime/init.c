@@ -242,10 +242,11 @@ void init_main(init_ctx_t *ctx)
                 fail_sync(sync_fd, &err);
         }
 
+        /* From here on the container outlives `create`: drop the parent-death
+         * signal before saying so, or the runtime's exit could kill us. */
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         if (sync_send(sync_fd, SYNC_CREATED, 0, 0, NULL, 0, -1) < 0)
                 _exit(1);
-        /* From here on the container outlives `create`. */
-        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         close(sync_fd);
 
         {

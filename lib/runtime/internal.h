@@ -50,7 +50,12 @@ typedef struct {
 int create_container(const runtime_create_opts_t *o, bool keep_master, created_t *out, cell_error_t *err);
 
 /* ---- hooks.c ---- */
+/* Run the hooks of one kind in order; the first failure stops and is returned
+ * (prestart, createRuntime, createContainer, startContainer). */
 int hooks_run(const spec_t *spec, spec_hook_kind_t kind, const char *state_json, cell_error_t *err);
+/* Run every hook of one kind; a failure is logged as a warning and the rest
+ * still run (poststart, poststop). */
+void hooks_run_all(const spec_t *spec, spec_hook_kind_t kind, const char *state_json);
 
 /* ---- sync.c: parent ↔ init messages over a SOCK_SEQPACKET pair ---- */
 typedef enum {

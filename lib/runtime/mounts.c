@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -175,7 +177,18 @@ static int read_cgroup_hierarchies(cg_hier_t *out, size_t max, size_t *n, cell_e
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         char line[4096];
 
+        struct statfs sfs;
+
         *n = 0;
+        /* Pure v2 when /sys/fs/cgroup itself is cgroup2, whatever older
+         * mounts it may hide (as in a test's private mount namespace). */
+        if (statfs("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
+                str_copy(out[0].mountpoint, sizeof(out[0].mountpoint), "/sys/fs/cgroup");
+                str_copy(out[0].fstype, sizeof(out[0].fstype), "cgroup2");
+                out[0].options[0] = '\0';
+                *n = 1;
+                return 0;
+        }
         if (!f)
                 return cell_error_errno(err, "open /proc/self/mountinfo");
         while (fgets(line, sizeof(line), f) && *n < max) {
@@ -194,6 +207,9 @@ static int read_cgroup_hierarchies(cg_hier_t *out, size_t max, size_t *n, cell_e
                 sopts = strtok_r(NULL, " \n", &save);
                 (void)src;
                 if (!mp || !fstype || (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
+                        continue;
+                /* Skip hierarchies hidden under a later mount. */
+                if (statfs(mp, &sfs) < 0 || (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC))
                         continue;
                 str_copy(out[*n].mountpoint, sizeof(out[*n].mountpoint), mp);
                 str_copy(out[*n].fstype, sizeof(out[*n].fstype), fstype);

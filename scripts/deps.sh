@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# deps.sh [--check] — install what building, testing and benchmarking cell needs on
+# Debian 12 (bookworm), with apt-get. Only missing packages are installed, so it is
+# safe to run again. As root it runs apt-get directly; otherwise through sudo.
+#
+#   --check   list the missing packages and exit 1 if there are any; install nothing.
+set -euo pipefail
+
+prog=${0##*/}
+
+# Build: the compiler, Meson, and the libraries of the house plan.
+build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev libseccomp-dev libcmocka-dev)
+# Tests: bats system tests, jq for config.json edits, a static busybox for test
+# rootfs (scripts/make-bundle.sh), unshare/nsenter, ip, the sanitizer runtime for
+# clang's ASan/UBSan build, the formatter check, and GNU time for bench RSS.
+test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time)
+# Peers that bench/runtime.sh compares cell with.
+peer_pkgs=(runc crun)
+
+check_only=false
+case ${1:-} in
+"") ;;
+--check) check_only=true ;;
+*)
+        echo "usage: $prog [--check]" >&2
+        exit 2
+        ;;
+esac
+
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+        echo "$prog: this script is for Debian (dpkg-query and apt-get not found)" >&2
+        exit 1
+fi
+
+installed() {
+        [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+missing=()
+for group in build test peer; do
+        declare -n pkgs=${group}_pkgs
+        for p in "${pkgs[@]}"; do
+                if ! installed "$p"; then
+                        missing+=("$p")
+                        echo "$prog: missing ($group): $p"
+                fi
+        done
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+        echo "$prog: all $((${#build_pkgs[@]} + ${#test_pkgs[@]} + ${#peer_pkgs[@]})) packages are installed"
+        exit 0
+fi
+if $check_only; then
+        exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null; then
+                sudo=(sudo)
+        else
+                echo "$prog: not root and sudo is not installed; as root run: apt-get install ${missing[*]}" >&2
+                exit 1
+        fi
+fi
+
+echo "$prog: installing: ${missing[*]}"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -q -y --no-install-recommends "${missing[@]}"
+
+still=()
+for p in "${missing[@]}"; do
+        installed "$p" || still+=("$p")
+done
+if [ "${#still[@]}" -gt 0 ]; then
+        echo "$prog: still missing after apt-get: ${still[*]}" >&2
+        exit 1
+fi
+echo "$prog: installed: ${missing[*]}"
