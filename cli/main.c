@@ -55,8 +55,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: cell [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARGS]\n\n"
-                   "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
+        fprintf(f,
+                "usage: cell [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARGS]\n\n"
+                "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
         for (const cli_command_t *c = commands; c->name; c++)
                 fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
@@ -72,8 +73,17 @@ static const char *default_root(void)
         return buf;
 }
 
-enum { OPT_ROOT = 1, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP, OPT_ROOTLESS, OPT_CRIU, OPT_HELP,
-       OPT_VERSION };
+enum {
+        OPT_ROOT = 1,
+        OPT_LOG,
+        OPT_LOG_FORMAT,
+        OPT_DEBUG,
+        OPT_SYSTEMD_CGROUP,
+        OPT_ROOTLESS,
+        OPT_CRIU,
+        OPT_HELP,
+        OPT_VERSION
+};
 
 int main(int argc, char **argv, char **envp)
 {
@@ -112,7 +122,8 @@ int main(int argc, char **argv, char **envp)
                         else if (strcmp(p.value, "text") == 0)
                                 log_format = CELL_LOG_TEXT;
                         else {
-                                fprintf(stderr, "cell: --log-format: expected text or json, not \"%s\"\n", p.value);
+                                fprintf(stderr, "cell: --log-format: expected text or json, not \"%s\"\n",
+                                        p.value);
                                 return 2;
                         }
                         break;

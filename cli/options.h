@@ -7,8 +7,8 @@
 #include <stdbool.h>
 
 typedef struct {
-        const char *name;  /* long name */
-        char short_name;   /* 0 if none */
+        const char *name; /* long name */
+        char short_name;  /* 0 if none */
         bool has_arg;
         int id;
 } cli_option_t;

@@ -80,7 +80,8 @@ static int parse_create_options(const char *cmd, cli_parser_t *p, runtime_create
                         break;
                 case OPT_PRESERVE_FDS:
                         if (str_to_long(p->value, 0, 65536, &n) < 0)
-                                return cli_usage_error(cmd, "--preserve-fds: expected a number, not \"%s\"", p->value);
+                                return cli_usage_error(cmd, "--preserve-fds: expected a number, not \"%s\"",
+                                                       p->value);
                         o->preserve_fds = (int)n;
                         break;
                 case OPT_NO_PIVOT:
@@ -279,14 +280,16 @@ int cmd_list(const cli_global_t *g, int argc, char **argv)
         if (runtime_list(g->root, &arr, &err) < 0)
                 return cli_fail("list", &err);
         if (quiet) {
-                json_array_foreach (arr, i, e)
-                        puts(json_string_value(json_object_get(e, "id")));
+                json_array_foreach(arr, i, e) puts(json_string_value(json_object_get(e, "id")));
         } else if (strcmp(format, "json") == 0) {
                 print_json(arr, JSON_COMPACT);
         } else {
-                printf("%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
-                json_array_foreach (arr, i, e) {
-                        printf("%-12s %-8lld %-10s %-40s %-31s %lld\n", json_string_value(json_object_get(e, "id")),
+                printf("%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+                       "OWNER");
+                json_array_foreach(arr, i, e)
+                {
+                        printf("%-12s %-8lld %-10s %-40s %-31s %lld\n",
+                               json_string_value(json_object_get(e, "id")),
                                (long long)json_integer_value(json_object_get(e, "pid")),
                                json_string_value(json_object_get(e, "status")),
                                json_string_value(json_object_get(e, "bundle")),

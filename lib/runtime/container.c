@@ -57,7 +57,8 @@ static int write_id_map(pid_t pid, const char *file, const spec_id_map_t *maps, 
                 return cell_error_set(err, E2BIG, "linux.%s: too many mappings", file);
         snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
         if (len > 0 && fs_write_existing(path, buf, len, err) < 0)
-                return cell_error_prefix(err, "linux.%s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+                return cell_error_prefix(err, "linux.%s",
+                                         strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
         return 0;
 }
 
@@ -371,7 +372,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         r = 0;
         goto out;
 
-fail_poststop: {
+fail_poststop : {
         _cleanup_free_ char *stopped = state_to_oci_string(&st, RUNTIME_STOPPED);
         kill_and_reap(first, init);
         first = init = -1;
@@ -446,8 +447,8 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
                 /* Nothing can ever run in it: stop the waiting init so that the
                  * container is stopped rather than created forever. */
                 kill(st->pid, SIGKILL);
-                r = cell_error_set(err, EINVAL, "container \"%s\": process: not set in config.json, nothing to start",
-                                   id);
+                r = cell_error_set(err, EINVAL,
+                                   "container \"%s\": process: not set in config.json, nothing to start", id);
                 goto out;
         }
         fifo_path = str_printf("%s/exec.fifo", dir);
@@ -483,7 +484,8 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
                                 continue; /* no writer yet */
                         if (n == 0 && !started) {
                                 unlink(fifo_path);
-                                r = cell_error_set(err, ECHILD, "container \"%s\": the init exited before start", id);
+                                r = cell_error_set(err, ECHILD,
+                                                   "container \"%s\": the init exited before start", id);
                                 goto out;
                         }
                         break;
@@ -496,7 +498,8 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
                         if (!started)
                                 unlink(fifo_path);
                         if (got <= 1) {
-                                r = cell_error_set(err, ECHILD, "container \"%s\": the init exited before start", id);
+                                r = cell_error_set(err, ECHILD,
+                                                   "container \"%s\": the init exited before start", id);
                                 goto out;
                         }
                         break;
@@ -670,8 +673,9 @@ int runtime_list(const char *root, json_t **ret, cell_error_t *err)
                         continue;
                 status = state_status(dir, st);
                 o = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i}", "id", st->id, "pid",
-                              status == RUNTIME_STOPPED ? 0 : (int)st->pid, "status", runtime_status_name(status),
-                              "bundle", st->bundle, "created", st->created, "owner", (int)st->owner);
+                              status == RUNTIME_STOPPED ? 0 : (int)st->pid, "status",
+                              runtime_status_name(status), "bundle", st->bundle, "created", st->created,
+                              "owner", (int)st->owner);
                 if (o) {
                         json_object_set_new(o, "rootfs", json_string(st->rootfs));
                         json_object_set_new(o, "annotations",

@@ -7,18 +7,22 @@
 json_t *runtime_features(void)
 {
         static const char *const mount_options[] = {
-                "async",     "atime",      "bind",       "dev",        "diratime",    "dirsync",     "exec",
-                "iversion",  "lazytime",   "loud",       "mand",       "noatime",     "nodev",       "nodiratime",
-                "noexec",    "noiversion", "nolazytime", "nomand",     "norelatime",  "nostrictatime", "nosuid",
-                "private",   "rbind",      "rdev",       "rdiratime",  "relatime",    "remount",     "rexec",
-                "rnoatime",  "rnodev",     "rnodiratime", "rnoexec",   "rnosuid",     "ro",          "rprivate",
-                "rrelatime", "rro",        "rrw",        "rshared",    "rslave",      "rstrictatime", "rsuid",
-                "runbindable", "rw",       "shared",     "silent",     "slave",       "strictatime", "suid",
-                "sync",      "unbindable",
+                "async",        "atime",      "bind",        "dev",        "diratime",
+                "dirsync",      "exec",       "iversion",    "lazytime",   "loud",
+                "mand",         "noatime",    "nodev",       "nodiratime", "noexec",
+                "noiversion",   "nolazytime", "nomand",      "norelatime", "nostrictatime",
+                "nosuid",       "private",    "rbind",       "rdev",       "rdiratime",
+                "relatime",     "remount",    "rexec",       "rnoatime",   "rnodev",
+                "rnodiratime",  "rnoexec",    "rnosuid",     "ro",         "rprivate",
+                "rrelatime",    "rro",        "rrw",         "rshared",    "rslave",
+                "rstrictatime", "rsuid",      "runbindable", "rw",         "shared",
+                "silent",       "slave",      "strictatime", "suid",       "sync",
+                "unbindable",
         };
         static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
                                             "startContainer", "poststart",     "poststop"};
-        static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"};
+        static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network",
+                                                 "pid",    "time", "user",  "uts"};
         json_t *f = json_object(), *arr, *caps, *lx;
         int last = spec_cap_last();
 
@@ -42,8 +46,9 @@ json_t *runtime_features(void)
                 if (spec_cap_name(c))
                         json_array_append_new(caps, json_string(spec_cap_name(c)));
         json_object_set_new(lx, "capabilities", caps);
-        json_object_set_new(lx, "cgroup", json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0,
-                                                    "systemdUser", 0, "rdma", 0));
+        json_object_set_new(lx, "cgroup",
+                            json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser",
+                                      0, "rdma", 0));
         json_object_set_new(lx, "seccomp", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(lx, "apparmor", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(lx, "selinux", json_pack("{s:b}", "enabled", 0));

@@ -85,8 +85,8 @@ static int run_one(const spec_hook_t *h, const char *field, const char *state_js
                         kill(pid, SIGKILL);
                         waitpid(pid, NULL, 0);
                         pid = -1;
-                        return cell_error_set(err, ETIMEDOUT, "%s: %s did not finish within %d s", field, h->path,
-                                              h->timeout);
+                        return cell_error_set(err, ETIMEDOUT, "%s: %s did not finish within %d s", field,
+                                              h->path, h->timeout);
                 }
                 r = poll(&p, 1, timeout);
                 if (r < 0 && errno != EINTR)
@@ -102,7 +102,8 @@ static int run_one(const spec_hook_t *h, const char *field, const char *state_js
         if (WIFSIGNALED(status))
                 return cell_error_set(err, ECANCELED, "%s: %s was killed by signal %d", field, h->path,
                                       WTERMSIG(status));
-        return cell_error_set(err, ECANCELED, "%s: %s exited with status %d", field, h->path, WEXITSTATUS(status));
+        return cell_error_set(err, ECANCELED, "%s: %s exited with status %d", field, h->path,
+                              WEXITSTATUS(status));
 }
 
 int hooks_run(const spec_t *spec, spec_hook_kind_t kind, const char *state_json, cell_error_t *err)

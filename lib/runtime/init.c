@@ -52,11 +52,12 @@ static int join_namespaces(init_ctx_t *ctx, bool user_only, cell_error_t *err)
         for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
                 spec_ns_type_t t = order[i];
 
-                if (ctx->ns_fds[t] < 0 || (user_only && t != SPEC_NS_USER) || (!user_only && t == SPEC_NS_USER))
+                if (ctx->ns_fds[t] < 0 || (user_only && t != SPEC_NS_USER) ||
+                    (!user_only && t == SPEC_NS_USER))
                         continue;
                 if (setns(ctx->ns_fds[t], spec_ns_clone_flag(t)) < 0)
-                        return cell_error_errno(err, "linux.namespaces: join the %s namespace %s", spec_ns_name(t),
-                                                ctx->spec->namespaces[t].path);
+                        return cell_error_errno(err, "linux.namespaces: join the %s namespace %s",
+                                                spec_ns_name(t), ctx->spec->namespaces[t].path);
                 close(ctx->ns_fds[t]);
                 ctx->ns_fds[t] = -1;
         }
@@ -82,8 +83,9 @@ static int write_time_offsets(const spec_t *spec, cell_error_t *err)
 
         if (!spec->has_time_offsets)
                 return 0;
-        n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n", (long long)spec->time_offset_secs[0],
-                     spec->time_offset_nsecs[0], (long long)spec->time_offset_secs[1], spec->time_offset_nsecs[1]);
+        n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+                     (long long)spec->time_offset_secs[0], spec->time_offset_nsecs[0],
+                     (long long)spec->time_offset_secs[1], spec->time_offset_nsecs[1]);
         if (fs_write_existing("/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
                 return cell_error_prefix(err, "linux.timeOffsets");
         return 0;
@@ -102,8 +104,8 @@ static int apply_process_attributes(const spec_t *spec, cell_error_t *err)
         }
         if (spec->has_personality && personality(spec->personality) < 0)
                 return cell_error_errno(err, "linux.personality");
-        if (p->has_io_priority &&
-            syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (p->io_priority_class << 13) | p->io_priority) < 0)
+        if (p->has_io_priority && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0,
+                                          (p->io_priority_class << 13) | p->io_priority) < 0)
                 return cell_error_errno(err, "process.ioPriority");
         return process_apply_rlimits(spec, err);
 }
@@ -198,8 +200,8 @@ void init_main(init_ctx_t *ctx)
                 if (mounts_setup_dev(spec, rootfd, userns, &err) < 0)
                         fail_sync(sync_fd, &err);
                 if (proc->terminal) {
-                        if (terminal_open_in_root(rootfd, proc->console_height, proc->console_width, &master, &slave,
-                                                  &err) < 0 ||
+                        if (terminal_open_in_root(rootfd, proc->console_height, proc->console_width, &master,
+                                                  &slave, &err) < 0 ||
                             mounts_bind_console(rootfd, slave, &err) < 0)
                                 fail_sync(sync_fd, &err);
                         if (sync_send(sync_fd, SYNC_PTY, 0, 0, NULL, 0, master) < 0)

@@ -90,18 +90,19 @@ typedef struct {
         const char *rootfs; /* absolute host path */
         const char *bundle; /* absolute host path */
         int sync_fd;
-        int fifo_fd;                 /* O_PATH fd of exec.fifo */
-        int ns_fds[SPEC_NS__MAX];    /* namespaces joined by path, opened by the parent */
-        bool fast;                   /* clone3 already created the namespaces */
-        int unshare_flags;           /* slow path: namespaces to create */
-        bool fork_init;              /* slow path: a pid or time namespace needs one more fork */
+        int fifo_fd;              /* O_PATH fd of exec.fifo */
+        int ns_fds[SPEC_NS__MAX]; /* namespaces joined by path, opened by the parent */
+        bool fast;                /* clone3 already created the namespaces */
+        int unshare_flags;        /* slow path: namespaces to create */
+        bool fork_init;           /* slow path: a pid or time namespace needs one more fork */
 } init_ctx_t;
 
 /* Runs in the child; never returns. */
 __attribute__((noreturn)) void init_main(init_ctx_t *ctx);
 
 /* ---- mounts.c ---- */
-int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd, cell_error_t *err);
+int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd,
+                        cell_error_t *err);
 int mounts_setup_dev(const spec_t *spec, int rootfd, bool userns, cell_error_t *err);
 int mounts_bind_console(int rootfd, int slave_fd, cell_error_t *err);
 int mounts_pivot_root(int rootfd, bool no_pivot, cell_error_t *err);

@@ -104,8 +104,8 @@ static int new_fs_mount(const char *type, const char *source, const char *data, 
                         if (r < 0) {
                                 int e = errno;
                                 fs_context_message(fsfd, msg, sizeof(msg));
-                                return cell_error_set(err, e, "%s: option \"%s%s%s\"%s%s", field, opt, eq ? "=" : "",
-                                                      eq ? eq + 1 : "", *msg ? " " : "", msg);
+                                return cell_error_set(err, e, "%s: option \"%s%s%s\"%s%s", field, opt,
+                                                      eq ? "=" : "", eq ? eq + 1 : "", *msg ? " " : "", msg);
                         }
                 }
         }
@@ -209,7 +209,8 @@ static int read_cgroup_hierarchies(cg_hier_t *out, size_t max, size_t *n, cell_e
                 if (!mp || !fstype || (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0))
                         continue;
                 /* Skip hierarchies hidden under a later mount. */
-                if (statfs(mp, &sfs) < 0 || (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC))
+                if (statfs(mp, &sfs) < 0 ||
+                    (sfs.f_type != CGROUP_SUPER_MAGIC && sfs.f_type != CGROUP2_SUPER_MAGIC))
                         continue;
                 str_copy(out[*n].mountpoint, sizeof(out[*n].mountpoint), mp);
                 str_copy(out[*n].fstype, sizeof(out[*n].fstype), fstype);
@@ -287,8 +288,8 @@ static int mount_cgroup(int rootfd, const spec_mount_t *m, bool own_cgroupns, in
                 return attach(top, target, m->destination, err);
         }
         /* v1 or hybrid: a tmpfs holding one directory per hierarchy. */
-        top = new_fs_mount("tmpfs", "cgroup", "mode=755", 0, flags_to_attr(m->flags) & ~MOUNT_ATTR_RDONLY, field,
-                           err);
+        top = new_fs_mount("tmpfs", "cgroup", "mode=755", 0, flags_to_attr(m->flags) & ~MOUNT_ATTR_RDONLY,
+                           field, err);
         if (top < 0)
                 return top;
         if ((r = attach(top, target, m->destination, err)) < 0)
@@ -319,7 +320,8 @@ static int mount_cgroup(int rootfd, const spec_mount_t *m, bool own_cgroupns, in
                                 free(opts);
                                 opts = o2;
                         }
-                        mfd = new_fs_mount(hier[i].fstype, "cgroup", opts, 0, flags_to_attr(m->flags), field, err);
+                        mfd = new_fs_mount(hier[i].fstype, "cgroup", opts, 0, flags_to_attr(m->flags), field,
+                                           err);
                 } else {
                         char path[PATH_MAX], host[PATH_MAX * 2];
                         if (own_cgroup_path(&hier[i], path, sizeof(path)) < 0)
@@ -375,16 +377,16 @@ static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size
                         return cell_error_prefix(err, "%s", field);
                 if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
                         if (strcmp(m->type, "cgroup2") == 0) {
-                                tree = new_fs_mount("cgroup2", m->source, m->data, m->flags, flags_to_attr(m->flags),
-                                                    field, err);
+                                tree = new_fs_mount("cgroup2", m->source, m->data, m->flags,
+                                                    flags_to_attr(m->flags), field, err);
                                 if (tree < 0)
                                         return tree;
                         } else {
                                 return mount_cgroup(rootfd, m, own_cgroupns, target, field, err);
                         }
                 } else {
-                        tree = new_fs_mount(m->type, m->source, m->data, m->flags, flags_to_attr(m->flags), field,
-                                            err);
+                        tree = new_fs_mount(m->type, m->source, m->data, m->flags, flags_to_attr(m->flags),
+                                            field, err);
                         if (tree < 0 && strcmp(m->type, "sysfs") == 0 && userns &&
                             (err->code == EPERM || err->code == EACCES)) {
                                 /* sysfs cannot be mounted in a user namespace that
@@ -406,12 +408,14 @@ static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size
         if ((r = attach(tree, target, m->destination, err)) < 0)
                 return cell_error_prefix(err, "%s", field);
         for (size_t i = 0; i < m->n_propagation; i++)
-                if ((r = set_propagation(tree, m->propagation[i].flag, m->propagation[i].recursive, field, err)) < 0)
+                if ((r = set_propagation(tree, m->propagation[i].flag, m->propagation[i].recursive, field,
+                                         err)) < 0)
                         return r;
         return 0;
 }
 
-int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd, cell_error_t *err)
+int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd,
+                        cell_error_t *err)
 {
         _cleanup_close_ int tree = -1;
         _cleanup_close_ int rootfd = -1;
@@ -564,7 +568,8 @@ int mounts_setup_dev(const spec_t *spec, int rootfd, bool userns, cell_error_t *
                 return cell_error_errno(err, "remove /dev/ptmx");
         if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
                 return cell_error_errno(err, "symlink /dev/ptmx");
-        if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", devfd, "core") < 0 && errno != EEXIST)
+        if (access("/proc/kcore", F_OK) == 0 && symlinkat("/proc/kcore", devfd, "core") < 0 &&
+            errno != EEXIST)
                 return cell_error_errno(err, "symlink /dev/core");
         return 0;
 }
@@ -645,8 +650,8 @@ int mounts_finalize(const spec_t *spec, cell_error_t *err)
                 tree = clone_tree(fd, NULL, true, field, err);
                 if (tree < 0)
                         return tree;
-                if ((r = set_attr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, true, field,
-                                  err)) < 0)
+                if ((r = set_attr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, true,
+                                  field, err)) < 0)
                         return r;
                 if ((r = attach(tree, fd, p, err)) < 0)
                         return cell_error_prefix(err, "%s", field);

@@ -32,16 +32,17 @@ int process_apply_rlimits(const spec_t *spec, cell_error_t *err)
 
                         getrlimit((__rlimit_resource_t)p->rlimits[i].resource, &cur);
                         if (e == EPERM)
-                                return cell_error_set(err, e,
-                                                      "process.rlimits[%zu]: %s %llu/%llu (soft/hard): the hard "
-                                                      "limit here is %llu and raising it needs CAP_SYS_RESOURCE",
-                                                      i, spec_rlimit_name(p->rlimits[i].resource),
-                                                      (unsigned long long)rl.rlim_cur,
-                                                      (unsigned long long)rl.rlim_max,
-                                                      (unsigned long long)cur.rlim_max);
+                                return cell_error_set(
+                                        err, e,
+                                        "process.rlimits[%zu]: %s %llu/%llu (soft/hard): the hard "
+                                        "limit here is %llu and raising it needs CAP_SYS_RESOURCE",
+                                        i, spec_rlimit_name(p->rlimits[i].resource),
+                                        (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+                                        (unsigned long long)cur.rlim_max);
                         return cell_error_set(err, e, "process.rlimits[%zu]: %s %llu/%llu (soft/hard)", i,
                                               spec_rlimit_name(p->rlimits[i].resource),
-                                              (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);
+                                              (unsigned long long)rl.rlim_cur,
+                                              (unsigned long long)rl.rlim_max);
                 }
         }
         return 0;
@@ -52,7 +53,8 @@ static int capset_sets(uint64_t eff, uint64_t perm, uint64_t inh)
         struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
         struct __user_cap_data_struct d[2] = {
                 {.effective = (uint32_t)eff, .permitted = (uint32_t)perm, .inheritable = (uint32_t)inh},
-                {.effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(perm >> 32),
+                {.effective = (uint32_t)(eff >> 32),
+                 .permitted = (uint32_t)(perm >> 32),
                  .inheritable = (uint32_t)(inh >> 32)},
         };
 
@@ -85,7 +87,8 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err
                 return cell_error_errno(err, "process.user.gid: setgid %u", p->gid);
         if (setresuid(p->uid, p->uid, p->uid) < 0)
                 return cell_error_errno(err, "process.user.uid: setuid %u", p->uid);
-        if (capset_sets(p->caps[SPEC_CAP_EFFECTIVE], p->caps[SPEC_CAP_PERMITTED], p->caps[SPEC_CAP_INHERITABLE]) < 0)
+        if (capset_sets(p->caps[SPEC_CAP_EFFECTIVE], p->caps[SPEC_CAP_PERMITTED],
+                        p->caps[SPEC_CAP_INHERITABLE]) < 0)
                 return cell_error_errno(err, "process.capabilities: capset");
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return cell_error_errno(err, "process.capabilities.ambient: clear");
@@ -95,7 +98,8 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err
                 /* An ambient capability must also be permitted and inheritable;
                  * runc skips the ones that are not rather than failing. */
                 if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 && errno != EPERM)
-                        return cell_error_errno(err, "process.capabilities.ambient: raise %s", spec_cap_name(c));
+                        return cell_error_errno(err, "process.capabilities.ambient: raise %s",
+                                                spec_cap_name(c));
         }
         if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
                 return cell_error_errno(err, "prctl(PR_SET_KEEPCAPS)");
@@ -167,6 +171,7 @@ int process_exec(const spec_t *spec, cell_error_t *err)
                 path = *end ? end + 1 : end;
         }
         if (saved == ENOENT)
-                return cell_error_set(err, ENOENT, "exec \"%s\": executable file not found in $PATH", argv[0]);
+                return cell_error_set(err, ENOENT, "exec \"%s\": executable file not found in $PATH",
+                                      argv[0]);
         return cell_error_set(err, saved, "exec \"%s\"", argv[0]);
 }

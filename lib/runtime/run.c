@@ -19,7 +19,8 @@
 #include "cleanup.h"
 #include "log.h"
 
-static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT};
+static const int forwarded[] = {SIGHUP,  SIGINT,   SIGQUIT, SIGTERM, SIGUSR1,
+                                SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT};
 
 static void copy_winsize(int from, int to)
 {

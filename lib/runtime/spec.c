@@ -30,13 +30,15 @@
 #endif
 
 static const char *const ns_names[SPEC_NS__MAX] = {
-        [SPEC_NS_PID] = "pid", [SPEC_NS_NET] = "network", [SPEC_NS_MOUNT] = "mount",   [SPEC_NS_IPC] = "ipc",
-        [SPEC_NS_UTS] = "uts", [SPEC_NS_USER] = "user",   [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
+        [SPEC_NS_PID] = "pid",       [SPEC_NS_NET] = "network", [SPEC_NS_MOUNT] = "mount",
+        [SPEC_NS_IPC] = "ipc",       [SPEC_NS_UTS] = "uts",     [SPEC_NS_USER] = "user",
+        [SPEC_NS_CGROUP] = "cgroup", [SPEC_NS_TIME] = "time",
 };
 
 static const int ns_flags[SPEC_NS__MAX] = {
-        [SPEC_NS_PID] = CLONE_NEWPID, [SPEC_NS_NET] = CLONE_NEWNET,   [SPEC_NS_MOUNT] = CLONE_NEWNS,
-        [SPEC_NS_IPC] = CLONE_NEWIPC, [SPEC_NS_UTS] = CLONE_NEWUTS,   [SPEC_NS_USER] = CLONE_NEWUSER,
+        [SPEC_NS_PID] = CLONE_NEWPID,       [SPEC_NS_NET] = CLONE_NEWNET,
+        [SPEC_NS_MOUNT] = CLONE_NEWNS,      [SPEC_NS_IPC] = CLONE_NEWIPC,
+        [SPEC_NS_UTS] = CLONE_NEWUTS,       [SPEC_NS_USER] = CLONE_NEWUSER,
         [SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = 0x00000080 /* CLONE_NEWTIME */,
 };
 
@@ -67,16 +69,46 @@ const char *spec_hook_name(spec_hook_kind_t k)
 /* ---- capabilities ---- */
 
 static const char *const cap_names[] = {
-        "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-        "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-        "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-        "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-        "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-        "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-        "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-        "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-        "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-        "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+        "CAP_CHOWN",
+        "CAP_DAC_OVERRIDE",
+        "CAP_DAC_READ_SEARCH",
+        "CAP_FOWNER",
+        "CAP_FSETID",
+        "CAP_KILL",
+        "CAP_SETGID",
+        "CAP_SETUID",
+        "CAP_SETPCAP",
+        "CAP_LINUX_IMMUTABLE",
+        "CAP_NET_BIND_SERVICE",
+        "CAP_NET_BROADCAST",
+        "CAP_NET_ADMIN",
+        "CAP_NET_RAW",
+        "CAP_IPC_LOCK",
+        "CAP_IPC_OWNER",
+        "CAP_SYS_MODULE",
+        "CAP_SYS_RAWIO",
+        "CAP_SYS_CHROOT",
+        "CAP_SYS_PTRACE",
+        "CAP_SYS_PACCT",
+        "CAP_SYS_ADMIN",
+        "CAP_SYS_BOOT",
+        "CAP_SYS_NICE",
+        "CAP_SYS_RESOURCE",
+        "CAP_SYS_TIME",
+        "CAP_SYS_TTY_CONFIG",
+        "CAP_MKNOD",
+        "CAP_LEASE",
+        "CAP_AUDIT_WRITE",
+        "CAP_AUDIT_CONTROL",
+        "CAP_SETFCAP",
+        "CAP_MAC_OVERRIDE",
+        "CAP_MAC_ADMIN",
+        "CAP_SYSLOG",
+        "CAP_WAKE_ALARM",
+        "CAP_BLOCK_SUSPEND",
+        "CAP_AUDIT_READ",
+        "CAP_PERFMON",
+        "CAP_BPF",
         "CAP_CHECKPOINT_RESTORE",
 };
 
@@ -115,14 +147,14 @@ static const struct {
         const char *name;
         int num;
 } signal_table[] = {
-        {"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"ILL", SIGILL},
-        {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},     {"IOT", SIGIOT},       {"BUS", SIGBUS},
-        {"FPE", SIGFPE},       {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-        {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-        {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},     {"CLD", SIGCHLD},      {"CONT", SIGCONT},
-        {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},
-        {"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
-        {"PROF", SIGPROF},     {"WINCH", SIGWINCH},   {"IO", SIGIO},         {"POLL", SIGPOLL},
+        {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+        {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},   {"BUS", SIGBUS},
+        {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+        {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+        {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},  {"CONT", SIGCONT},
+        {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+        {"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+        {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},
         {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 
@@ -167,7 +199,8 @@ static int type_error(cell_error_t *err, const char *field, const char *what)
         return cell_error_set(err, EINVAL, "%s: expected %s", field, what);
 }
 
-static int get_string(json_t *obj, const char *key, const char *field, bool required, char **ret, cell_error_t *err)
+static int get_string(json_t *obj, const char *key, const char *field, bool required, char **ret,
+                      cell_error_t *err)
 {
         json_t *v = json_object_get(obj, key);
 
@@ -194,7 +227,8 @@ static int get_bool(json_t *obj, const char *key, const char *field, bool *ret, 
         return 0;
 }
 
-static int as_int(json_t *v, const char *field, long long min, long long max, long long *ret, cell_error_t *err)
+static int as_int(json_t *v, const char *field, long long min, long long max, long long *ret,
+                  cell_error_t *err)
 {
         if (!json_is_integer(v)) {
                 if (json_is_real(v)) {
@@ -208,12 +242,13 @@ static int as_int(json_t *v, const char *field, long long min, long long max, lo
         }
         *ret = json_integer_value(v);
         if (*ret < min || *ret > max)
-                return cell_error_set(err, ERANGE, "%s: %lld is out of range [%lld, %lld]", field, *ret, min, max);
+                return cell_error_set(err, ERANGE, "%s: %lld is out of range [%lld, %lld]", field, *ret, min,
+                                      max);
         return 0;
 }
 
-static int get_int(json_t *obj, const char *key, const char *field, long long min, long long max, bool *present,
-                   long long *ret, cell_error_t *err)
+static int get_int(json_t *obj, const char *key, const char *field, long long min, long long max,
+                   bool *present, long long *ret, cell_error_t *err)
 {
         json_t *v = json_object_get(obj, key);
 
@@ -262,7 +297,8 @@ static int get_strv(json_t *obj, const char *key, const char *field, char ***ret
         out = calloc(json_array_size(v) + 1, sizeof(char *));
         if (!out)
                 return cell_error_set(err, ENOMEM, "%s", field);
-        json_array_foreach (v, i, e) {
+        json_array_foreach(v, i, e)
+        {
                 if (!json_is_string(e))
                         return cell_error_set(err, EINVAL, "%s[%zu]: expected a string", field, i);
                 out[i] = strdup(json_string_value(e));
@@ -308,20 +344,34 @@ static const struct {
         bool clear;
         unsigned long flag;
 } mount_flag_table[] = {
-        {"ro", false, MS_RDONLY},         {"rw", true, MS_RDONLY},
-        {"nosuid", false, MS_NOSUID},     {"suid", true, MS_NOSUID},
-        {"nodev", false, MS_NODEV},       {"dev", true, MS_NODEV},
-        {"noexec", false, MS_NOEXEC},     {"exec", true, MS_NOEXEC},
-        {"sync", false, MS_SYNCHRONOUS},  {"async", true, MS_SYNCHRONOUS},
-        {"dirsync", false, MS_DIRSYNC},   {"remount", false, MS_REMOUNT},
-        {"mand", false, MS_MANDLOCK},     {"nomand", true, MS_MANDLOCK},
-        {"atime", true, MS_NOATIME},      {"noatime", false, MS_NOATIME},
-        {"diratime", true, MS_NODIRATIME}, {"nodiratime", false, MS_NODIRATIME},
-        {"relatime", false, MS_RELATIME}, {"norelatime", true, MS_RELATIME},
-        {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-        {"silent", false, MS_SILENT},     {"loud", true, MS_SILENT},
-        {"lazytime", false, MS_LAZYTIME}, {"nolazytime", true, MS_LAZYTIME},
-        {"iversion", false, MS_I_VERSION}, {"noiversion", true, MS_I_VERSION},
+        {"ro", false, MS_RDONLY},
+        {"rw", true, MS_RDONLY},
+        {"nosuid", false, MS_NOSUID},
+        {"suid", true, MS_NOSUID},
+        {"nodev", false, MS_NODEV},
+        {"dev", true, MS_NODEV},
+        {"noexec", false, MS_NOEXEC},
+        {"exec", true, MS_NOEXEC},
+        {"sync", false, MS_SYNCHRONOUS},
+        {"async", true, MS_SYNCHRONOUS},
+        {"dirsync", false, MS_DIRSYNC},
+        {"remount", false, MS_REMOUNT},
+        {"mand", false, MS_MANDLOCK},
+        {"nomand", true, MS_MANDLOCK},
+        {"atime", true, MS_NOATIME},
+        {"noatime", false, MS_NOATIME},
+        {"diratime", true, MS_NODIRATIME},
+        {"nodiratime", false, MS_NODIRATIME},
+        {"relatime", false, MS_RELATIME},
+        {"norelatime", true, MS_RELATIME},
+        {"strictatime", false, MS_STRICTATIME},
+        {"nostrictatime", true, MS_STRICTATIME},
+        {"silent", false, MS_SILENT},
+        {"loud", true, MS_SILENT},
+        {"lazytime", false, MS_LAZYTIME},
+        {"nolazytime", true, MS_LAZYTIME},
+        {"iversion", false, MS_I_VERSION},
+        {"noiversion", true, MS_I_VERSION},
 };
 
 static const struct {
@@ -329,12 +379,18 @@ static const struct {
         bool clear;
         unsigned long long attr;
 } mount_attr_table[] = {
-        {"rro", false, MOUNT_ATTR_RDONLY},     {"rrw", true, MOUNT_ATTR_RDONLY},
-        {"rnosuid", false, MOUNT_ATTR_NOSUID}, {"rsuid", true, MOUNT_ATTR_NOSUID},
-        {"rnodev", false, MOUNT_ATTR_NODEV},   {"rdev", true, MOUNT_ATTR_NODEV},
-        {"rnoexec", false, MOUNT_ATTR_NOEXEC}, {"rexec", true, MOUNT_ATTR_NOEXEC},
-        {"rnodiratime", false, MOUNT_ATTR_NODIRATIME}, {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
-        {"rnoatime", false, MOUNT_ATTR_NOATIME}, {"rrelatime", false, MOUNT_ATTR_RELATIME},
+        {"rro", false, MOUNT_ATTR_RDONLY},
+        {"rrw", true, MOUNT_ATTR_RDONLY},
+        {"rnosuid", false, MOUNT_ATTR_NOSUID},
+        {"rsuid", true, MOUNT_ATTR_NOSUID},
+        {"rnodev", false, MOUNT_ATTR_NODEV},
+        {"rdev", true, MOUNT_ATTR_NODEV},
+        {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+        {"rexec", true, MOUNT_ATTR_NOEXEC},
+        {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+        {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+        {"rnoatime", false, MOUNT_ATTR_NOATIME},
+        {"rrelatime", false, MOUNT_ATTR_RELATIME},
         {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
 };
 
@@ -343,8 +399,9 @@ static const struct {
         unsigned long flag;
         bool recursive;
 } propagation_table[] = {
-        {"private", MS_PRIVATE, false}, {"rprivate", MS_PRIVATE, true}, {"shared", MS_SHARED, false},
-        {"rshared", MS_SHARED, true},   {"slave", MS_SLAVE, false},     {"rslave", MS_SLAVE, true},
+        {"private", MS_PRIVATE, false},       {"rprivate", MS_PRIVATE, true},
+        {"shared", MS_SHARED, false},         {"rshared", MS_SHARED, true},
+        {"slave", MS_SLAVE, false},           {"rslave", MS_SLAVE, true},
         {"unbindable", MS_UNBINDABLE, false}, {"runbindable", MS_UNBINDABLE, true},
 };
 
@@ -400,7 +457,8 @@ static int parse_mount_options(spec_mount_t *m, const char *field, cell_error_t 
                         if (strcmp(o, propagation_table[j].name) == 0) {
                                 known = true;
                                 if (m->n_propagation >= ARRAY_SIZE(m->propagation))
-                                        return cell_error_set(err, EINVAL, "%s.options: too many propagation options",
+                                        return cell_error_set(err, EINVAL,
+                                                              "%s.options: too many propagation options",
                                                               field);
                                 m->propagation[m->n_propagation].flag = propagation_table[j].flag;
                                 m->propagation[m->n_propagation].recursive = propagation_table[j].recursive;
@@ -438,7 +496,8 @@ static int parse_mounts(spec_t *s, json_t *root, cell_error_t *err)
         s->mounts = calloc(json_array_size(arr) + 1, sizeof(spec_mount_t));
         if (!s->mounts)
                 return cell_error_set(err, ENOMEM, "mounts");
-        json_array_foreach (arr, i, e) {
+        json_array_foreach(arr, i, e)
+        {
                 spec_mount_t *m = &s->mounts[i];
                 char field[FIELD_MAX];
 
@@ -470,8 +529,8 @@ static int parse_mounts(spec_t *s, json_t *root, cell_error_t *err)
                 if (m->bind && !m->source)
                         return cell_error_set(err, EINVAL, "%s.source: a bind mount needs a source", field);
                 if (!m->bind && !m->type)
-                        return cell_error_set(err, EINVAL, "%s.type: missing (and the mount is not a bind mount)",
-                                              field);
+                        return cell_error_set(err, EINVAL,
+                                              "%s.type: missing (and the mount is not a bind mount)", field);
         }
         return 0;
 }
@@ -482,11 +541,21 @@ static const struct {
         const char *name;
         int resource;
 } rlimit_table[] = {
-        {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_CORE", RLIMIT_CORE},     {"RLIMIT_CPU", RLIMIT_CPU},
-        {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-        {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME}, {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+        {"RLIMIT_AS", RLIMIT_AS},
+        {"RLIMIT_CORE", RLIMIT_CORE},
+        {"RLIMIT_CPU", RLIMIT_CPU},
+        {"RLIMIT_DATA", RLIMIT_DATA},
+        {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+        {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+        {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+        {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+        {"RLIMIT_NICE", RLIMIT_NICE},
+        {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+        {"RLIMIT_NPROC", RLIMIT_NPROC},
+        {"RLIMIT_RSS", RLIMIT_RSS},
+        {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+        {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+        {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
         {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
@@ -514,17 +583,21 @@ static int parse_caps(spec_process_t *p, json_t *caps, cell_error_t *err)
                 if (!arr || json_is_null(arr))
                         continue;
                 if (!json_is_array(arr))
-                        return cell_error_set(err, EINVAL, "process.capabilities.%s: expected an array", sets[s]);
+                        return cell_error_set(err, EINVAL, "process.capabilities.%s: expected an array",
+                                              sets[s]);
                 p->cap_listed[s] = true;
-                json_array_foreach (arr, i, e) {
+                json_array_foreach(arr, i, e)
+                {
                         int c;
 
                         if (!json_is_string(e))
-                                return cell_error_set(err, EINVAL, "process.capabilities.%s[%zu]: expected a string",
+                                return cell_error_set(err, EINVAL,
+                                                      "process.capabilities.%s[%zu]: expected a string",
                                                       sets[s], i);
                         c = spec_cap_from_name(json_string_value(e));
                         if (c < 0)
-                                return cell_error_set(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability %s",
+                                return cell_error_set(err, EINVAL,
+                                                      "process.capabilities.%s[%zu]: unknown capability %s",
                                                       sets[s], i, json_string_value(e));
                         /* A capability newer than the running kernel is left out,
                          * as runc does, so that new configs run on old kernels. */
@@ -550,7 +623,8 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
         if ((r = get_bool(proc, "terminal", "process.terminal", &p->terminal, err)) < 0)
                 return r;
         if ((o = get_object(proc, "consoleSize", "process.consoleSize", err, &r))) {
-                if ((r = get_int(o, "height", "process.consoleSize.height", 0, UINT16_MAX, NULL, &v, err)) < 0)
+                if ((r = get_int(o, "height", "process.consoleSize.height", 0, UINT16_MAX, NULL, &v, err)) <
+                    0)
                         return r;
                 p->console_height = (unsigned)v;
                 v = 0;
@@ -577,7 +651,8 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
                         p->additional_gids = calloc(json_array_size(arr) + 1, sizeof(gid_t));
                         if (!p->additional_gids)
                                 return cell_error_set(err, ENOMEM, "process.user");
-                        json_array_foreach (arr, i, e) {
+                        json_array_foreach(arr, i, e)
+                        {
                                 char f[FIELD_MAX];
 
                                 snprintf(f, sizeof(f), "process.user.additionalGids[%zu]", i);
@@ -600,19 +675,22 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
                 return r;
         for (i = 0; p->env && p->env[i]; i++)
                 if (!strchr(p->env[i], '=') || p->env[i][0] == '=')
-                        return cell_error_set(err, EINVAL, "process.env[%zu]: expected KEY=VALUE, not \"%s\"", i,
-                                              p->env[i]);
+                        return cell_error_set(err, EINVAL, "process.env[%zu]: expected KEY=VALUE, not \"%s\"",
+                                              i, p->env[i]);
         if ((r = get_string(proc, "cwd", "process.cwd", true, &p->cwd, err)) < 0)
                 return r;
         if (p->cwd[0] != '/')
-                return cell_error_set(err, EINVAL, "process.cwd: must be an absolute path, not \"%s\"", p->cwd);
-        if ((o = json_object_get(proc, "capabilities")) && !json_is_null(o) && (r = parse_caps(p, o, err)) < 0)
+                return cell_error_set(err, EINVAL, "process.cwd: must be an absolute path, not \"%s\"",
+                                      p->cwd);
+        if ((o = json_object_get(proc, "capabilities")) && !json_is_null(o) &&
+            (r = parse_caps(p, o, err)) < 0)
                 return r;
         if ((arr = get_array(proc, "rlimits", "process.rlimits", err, &r))) {
                 p->rlimits = calloc(json_array_size(arr) + 1, sizeof(spec_rlimit_t));
                 if (!p->rlimits)
                         return cell_error_set(err, ENOMEM, "process.rlimits");
-                json_array_foreach (arr, i, e) {
+                json_array_foreach(arr, i, e)
+                {
                         char f[FIELD_MAX];
                         json_t *t;
                         bool found = false;
@@ -650,10 +728,11 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
         } else if (r < 0) {
                 return r;
         }
-        if ((r = get_bool(proc, "noNewPrivileges", "process.noNewPrivileges", &p->no_new_privileges, err)) < 0)
-                return r;
-        if ((r = get_string(proc, "apparmorProfile", "process.apparmorProfile", false, &p->apparmor_profile, err)) <
+        if ((r = get_bool(proc, "noNewPrivileges", "process.noNewPrivileges", &p->no_new_privileges, err)) <
             0)
+                return r;
+        if ((r = get_string(proc, "apparmorProfile", "process.apparmorProfile", false, &p->apparmor_profile,
+                            err)) < 0)
                 return r;
         if ((r = get_string(proc, "selinuxLabel", "process.selinuxLabel", false, &p->selinux_label, err)) < 0)
                 return r;
@@ -662,7 +741,8 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
         p->has_oom_score_adj = present;
         p->oom_score_adj = (int)v;
         if ((o = get_object(proc, "ioPriority", "process.ioPriority", err, &r))) {
-                static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"};
+                static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+                                                      "IOPRIO_CLASS_IDLE"};
                 json_t *c = json_object_get(o, "class");
 
                 if (!json_is_string(c))
@@ -703,7 +783,8 @@ static int parse_hooks(spec_t *s, json_t *hooks, cell_error_t *err)
                 s->hooks[k] = calloc(json_array_size(arr) + 1, sizeof(spec_hook_t));
                 if (!s->hooks[k])
                         return cell_error_set(err, ENOMEM, "hooks");
-                json_array_foreach (arr, i, e) {
+                json_array_foreach(arr, i, e)
+                {
                         spec_hook_t *h = &s->hooks[k][i];
                         char f[FIELD_MAX], f2[FIELD_MAX + 16];
                         long long v = 0;
@@ -716,7 +797,8 @@ static int parse_hooks(spec_t *s, json_t *hooks, cell_error_t *err)
                         if ((r = get_string(e, "path", f2, true, &h->path, err)) < 0)
                                 return r;
                         if (h->path[0] != '/')
-                                return cell_error_set(err, EINVAL, "%s: must be an absolute path, not %s", f2, h->path);
+                                return cell_error_set(err, EINVAL, "%s: must be an absolute path, not %s", f2,
+                                                      h->path);
                         snprintf(f2, sizeof(f2), "%s.args", f);
                         if ((r = get_strv(e, "args", f2, &h->args, err)) < 0)
                                 return r;
@@ -726,7 +808,8 @@ static int parse_hooks(spec_t *s, json_t *hooks, cell_error_t *err)
                         snprintf(f2, sizeof(f2), "%s.timeout", f);
                         if ((r = get_int(e, "timeout", f2, 1, INT_MAX, NULL, &v, err)) < 0)
                                 return r;
-                        if (json_object_get(e, "timeout") && !json_is_null(json_object_get(e, "timeout")) && v <= 0)
+                        if (json_object_get(e, "timeout") && !json_is_null(json_object_get(e, "timeout")) &&
+                            v <= 0)
                                 return cell_error_set(err, EINVAL, "%s: must be greater than zero", f2);
                         h->timeout = (int)v;
                 }
@@ -746,7 +829,8 @@ static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, si
         *ret = calloc(json_array_size(arr) + 1, sizeof(spec_id_map_t));
         if (!*ret)
                 return cell_error_set(err, ENOMEM, "%s", field);
-        json_array_foreach (arr, i, e) {
+        json_array_foreach(arr, i, e)
+        {
                 char f[FIELD_MAX], f2[FIELD_MAX + 16];
                 long long v = 0;
                 int r;
@@ -785,7 +869,8 @@ static int parse_devices(spec_t *s, json_t *arr, cell_error_t *err)
         s->devices = calloc(json_array_size(arr) + 1, sizeof(spec_device_t));
         if (!s->devices)
                 return cell_error_set(err, ENOMEM, "linux.devices");
-        json_array_foreach (arr, i, e) {
+        json_array_foreach(arr, i, e)
+        {
                 spec_device_t *d = &s->devices[i];
                 char f[FIELD_MAX], f2[FIELD_MAX + 16];
                 _cleanup_free_ char *type = NULL;
@@ -806,7 +891,8 @@ static int parse_devices(spec_t *s, json_t *arr, cell_error_t *err)
                 if ((r = get_string(e, "type", f2, true, &type, err)) < 0)
                         return r;
                 if (strlen(type) != 1 || !strchr("cbup", type[0]))
-                        return cell_error_set(err, EINVAL, "%s: expected one of c, b, u, p; not \"%s\"", f2, type);
+                        return cell_error_set(err, EINVAL, "%s: expected one of c, b, u, p; not \"%s\"", f2,
+                                              type);
                 d->type = type[0];
                 snprintf(f2, sizeof(f2), "%s.major", f);
                 if ((r = get_int(e, "major", f2, 0, INT64_MAX, &present, &v, err)) < 0)
@@ -847,7 +933,8 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
         if (!json_is_object(lx))
                 return type_error(err, "linux", "an object");
         if ((arr = get_array(lx, "namespaces", "linux.namespaces", err, &r))) {
-                json_array_foreach (arr, i, e) {
+                json_array_foreach(arr, i, e)
+                {
                         char f[FIELD_MAX];
                         json_t *t = json_object_get(e, "type"), *p = json_object_get(e, "path");
                         int found = -1;
@@ -861,17 +948,19 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                                 if (strcmp(ns_names[n], json_string_value(t)) == 0)
                                         found = n;
                         if (found < 0)
-                                return cell_error_set(err, EINVAL, "%s.type: unknown namespace type \"%s\"", f,
-                                                      json_string_value(t));
+                                return cell_error_set(err, EINVAL, "%s.type: unknown namespace type \"%s\"",
+                                                      f, json_string_value(t));
                         if (s->namespaces[found].present)
-                                return cell_error_set(err, EINVAL, "%s.type: namespace \"%s\" is listed twice", f,
+                                return cell_error_set(err, EINVAL,
+                                                      "%s.type: namespace \"%s\" is listed twice", f,
                                                       json_string_value(t));
                         s->namespaces[found].present = true;
                         if (p && !json_is_null(p)) {
                                 if (!json_is_string(p))
                                         return cell_error_set(err, EINVAL, "%s.path: expected a string", f);
                                 if (json_string_value(p)[0] != '/' && json_string_value(p)[0] != '\0')
-                                        return cell_error_set(err, EINVAL, "%s.path: must be an absolute path", f);
+                                        return cell_error_set(err, EINVAL,
+                                                              "%s.path: must be an absolute path", f);
                                 if (json_string_value(p)[0] == '/') {
                                         s->namespaces[found].path = strdup(json_string_value(p));
                                         if (!s->namespaces[found].path)
@@ -889,19 +978,22 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
             (r = parse_id_maps(o, "linux.gidMappings", &s->gid_mappings, &s->n_gid_mappings, err)) < 0)
                 return r;
         if ((s->n_uid_mappings || s->n_gid_mappings) && !s->namespaces[SPEC_NS_USER].present)
-                return cell_error_set(err, EINVAL,
-                                      "linux.uidMappings: id mappings need a user namespace in linux.namespaces");
+                return cell_error_set(
+                        err, EINVAL,
+                        "linux.uidMappings: id mappings need a user namespace in linux.namespaces");
         if ((o = get_object(lx, "timeOffsets", "linux.timeOffsets", err, &r))) {
                 static const char *const clocks[2] = {"monotonic", "boottime"};
 
                 s->has_time_offsets = true;
-                json_object_foreach (o, key, e) {
+                json_object_foreach(o, key, e)
+                {
                         int c = strcmp(key, "monotonic") == 0 ? 0 : strcmp(key, "boottime") == 0 ? 1 : -1;
                         char f[FIELD_MAX], f2[FIELD_MAX + 16];
                         long long v = 0;
 
                         if (c < 0)
-                                return cell_error_set(err, EINVAL, "linux.timeOffsets.%s: unknown clock", key);
+                                return cell_error_set(err, EINVAL, "linux.timeOffsets.%s: unknown clock",
+                                                      key);
                         snprintf(f, sizeof(f), "linux.timeOffsets.%s", clocks[c]);
                         if (!json_is_object(e))
                                 return type_error(err, f, "an object");
@@ -939,12 +1031,13 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                         return type_error(err, "linux.rootfsPropagation", "a string");
                 for (size_t j = 0; j < ARRAY_SIZE(propagation_table); j++)
                         if (strcmp(propagation_table[j].name, json_string_value(o)) == 0) {
-                                s->rootfs_propagation =
-                                        propagation_table[j].flag | (propagation_table[j].recursive ? MS_REC : 0);
+                                s->rootfs_propagation = propagation_table[j].flag |
+                                                        (propagation_table[j].recursive ? MS_REC : 0);
                                 found = true;
                         }
                 if (!found)
-                        return cell_error_set(err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"",
+                        return cell_error_set(err, EINVAL,
+                                              "linux.rootfsPropagation: unknown propagation \"%s\"",
                                               json_string_value(o));
                 s->has_rootfs_propagation = true;
         }
@@ -954,15 +1047,18 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                 return r;
         for (i = 0; s->masked_paths && s->masked_paths[i]; i++)
                 if (s->masked_paths[i][0] != '/')
-                        return cell_error_set(err, EINVAL, "linux.maskedPaths[%zu]: must be an absolute path", i);
+                        return cell_error_set(err, EINVAL, "linux.maskedPaths[%zu]: must be an absolute path",
+                                              i);
         for (i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
                 if (s->readonly_paths[i][0] != '/')
-                        return cell_error_set(err, EINVAL, "linux.readonlyPaths[%zu]: must be an absolute path", i);
+                        return cell_error_set(err, EINVAL,
+                                              "linux.readonlyPaths[%zu]: must be an absolute path", i);
         if ((o = get_object(lx, "sysctl", "linux.sysctl", err, &r))) {
                 s->sysctl = calloc(json_object_size(o) + 1, sizeof(spec_kv_t));
                 if (!s->sysctl)
                         return cell_error_set(err, ENOMEM, "linux.sysctl");
-                json_object_foreach (o, key, e) {
+                json_object_foreach(o, key, e)
+                {
                         if (!json_is_string(e))
                                 return cell_error_set(err, EINVAL, "linux.sysctl.%s: expected a string", key);
                         if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.')
@@ -1006,7 +1102,8 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
 
         root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
-                cell_error_set(err, EINVAL, "config.json: line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+                cell_error_set(err, EINVAL, "config.json: line %d, column %d: %s", jerr.line, jerr.column,
+                               jerr.text);
                 return NULL;
         }
         if (!json_is_object(root)) {
@@ -1047,11 +1144,11 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
                 const char *key;
                 json_t *v;
 
-                json_object_foreach (o, key, v)
-                        if (!json_is_string(v)) {
-                                cell_error_set(err, EINVAL, "annotations.%s: expected a string", key);
-                                goto fail;
-                        }
+                json_object_foreach(o, key, v) if (!json_is_string(v))
+                {
+                        cell_error_set(err, EINVAL, "annotations.%s: expected a string", key);
+                        goto fail;
+                }
                 s->annotations = json_incref(o);
         } else if (r < 0) {
                 goto fail;
@@ -1063,7 +1160,8 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
                 goto fail;
         }
         if ((s->domainname && *s->domainname) && !s->namespaces[SPEC_NS_UTS].present) {
-                cell_error_set(err, EINVAL, "domainname: setting it needs a uts namespace in linux.namespaces");
+                cell_error_set(err, EINVAL,
+                               "domainname: setting it needs a uts namespace in linux.namespaces");
                 goto fail;
         }
         return s;

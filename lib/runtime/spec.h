@@ -90,7 +90,14 @@ typedef struct {
         bool has_uid, has_gid;
 } spec_device_t;
 
-enum { SPEC_CAP_BOUNDING = 0, SPEC_CAP_EFFECTIVE, SPEC_CAP_INHERITABLE, SPEC_CAP_PERMITTED, SPEC_CAP_AMBIENT, SPEC_CAP__MAX };
+enum {
+        SPEC_CAP_BOUNDING = 0,
+        SPEC_CAP_EFFECTIVE,
+        SPEC_CAP_INHERITABLE,
+        SPEC_CAP_PERMITTED,
+        SPEC_CAP_AMBIENT,
+        SPEC_CAP__MAX
+};
 
 typedef struct {
         bool terminal;

@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char default_spec[] = "{"
+static const char default_spec[] =
+        "{"
         "\"ociVersion\":\"1.2.0\","
         "\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
         "\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TERM=xterm\"],"
@@ -37,7 +38,8 @@ static const char default_spec[] = "{"
         "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
         "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
         "{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
-        "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
+        "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/"
+        "latency_stats\","
         "\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
         "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}"
         "}";
@@ -73,14 +75,16 @@ json_t *spec_default(bool rootless)
                             json_pack("[{s:I,s:I,s:I}]", "containerID", (json_int_t)0, "hostID",
                                       (json_int_t)getgid(), "size", (json_int_t)1));
         mounts = json_object_get(s, "mounts");
-        json_array_foreach (mounts, i, e) {
+        json_array_foreach(mounts, i, e)
+        {
                 const char *dest = json_string_value(json_object_get(e, "destination"));
 
                 if (dest && strcmp(dest, "/sys") == 0) {
                         json_object_set_new(e, "type", json_string("none"));
                         json_object_set_new(e, "source", json_string("/sys"));
-                        json_object_set_new(e, "options",
-                                            json_pack("[s,s,s,s,s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
+                        json_object_set_new(
+                                e, "options",
+                                json_pack("[s,s,s,s,s]", "rbind", "nosuid", "noexec", "nodev", "ro"));
                 }
                 if (dest && strcmp(dest, "/dev/pts") == 0) {
                         json_t *opts = json_object_get(e, "options");
@@ -88,7 +92,8 @@ json_t *spec_default(bool rootless)
                 }
         }
         for (i = json_array_size(mounts); i-- > 0;) {
-                const char *dest = json_string_value(json_object_get(json_array_get(mounts, i), "destination"));
+                const char *dest =
+                        json_string_value(json_object_get(json_array_get(mounts, i), "destination"));
                 if (dest && strcmp(dest, "/sys/fs/cgroup") == 0)
                         json_array_remove(mounts, i);
         }

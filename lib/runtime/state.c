@@ -48,10 +48,11 @@ int runtime_check_id(const char *id, cell_error_t *err)
                 return cell_error_set(err, EINVAL, "container id \"%s\": not a valid id", id);
         for (size_t i = 0; i < n; i++) {
                 char c = id[i];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                      c == '+' || c == '-' || c == '.'))
-                        return cell_error_set(err, EINVAL,
-                                              "container id \"%s\": only letters, digits and _+.- are allowed", id);
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '+' || c == '-' || c == '.'))
+                        return cell_error_set(
+                                err, EINVAL, "container id \"%s\": only letters, digits and _+.- are allowed",
+                                id);
         }
         return 0;
 }
@@ -127,7 +128,8 @@ int state_save(const char *dir, const runtime_state_t *st, cell_error_t *err)
 
         o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:b}", "ociVersion", st->oci_version, "id", st->id,
                       "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created, "pid", (int)st->pid,
-                      "starttime", (json_int_t)st->starttime, "owner", (int)st->owner, "own_pidns", st->own_pidns);
+                      "starttime", (json_int_t)st->starttime, "owner", (int)st->owner, "own_pidns",
+                      st->own_pidns);
         if (!o)
                 return cell_error_set(err, ENOMEM, "state");
         if (st->annotations)
@@ -177,7 +179,7 @@ int state_load(const char *root, const char *id, runtime_state_t **ret, char **r
                 return cell_error_set(err, ENOMEM, "state");
         if (fs_read_file(path, 1u << 20, &data, NULL, err) < 0) {
                 if (err && err->code == ENOENT)
-                        return cell_error_set(err, ENOENT, "container \"%s\" does not exist", id) ;
+                        return cell_error_set(err, ENOENT, "container \"%s\" does not exist", id);
                 return -EIO;
         }
         o = json_loads(data, 0, &jerr);
@@ -207,13 +209,14 @@ int state_load(const char *root, const char *id, runtime_state_t **ret, char **r
 
 json_t *state_to_oci(const runtime_state_t *st, runtime_status_t status)
 {
-        json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:i}", "ociVersion", st->oci_version, "id", st->id,
-                              "status", runtime_status_name(status), "pid",
+        json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:i}", "ociVersion", st->oci_version, "id",
+                              st->id, "status", runtime_status_name(status), "pid",
                               status == RUNTIME_STOPPED ? 0 : (int)st->pid, "bundle", st->bundle, "rootfs",
                               st->rootfs, "created", st->created, "owner", (int)st->owner);
 
         if (o)
-                json_object_set_new(o, "annotations", st->annotations ? json_copy(st->annotations) : json_object());
+                json_object_set_new(o, "annotations",
+                                    st->annotations ? json_copy(st->annotations) : json_object());
         return o;
 }
 

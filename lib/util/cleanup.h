@@ -82,13 +82,13 @@ static inline int steal_fd(int *fd)
         return v;
 }
 
-#define TEMP_FAILURE_RETRY_INT(expr)                                                                          \
-        ({                                                                                                     \
-                long _r;                                                                                       \
-                do                                                                                             \
-                        _r = (long)(expr);                                                                     \
-                while (_r == -1 && errno == EINTR);                                                            \
-                _r;                                                                                            \
+#define TEMP_FAILURE_RETRY_INT(expr)                                                                         \
+        ({                                                                                                   \
+                long _r;                                                                                     \
+                do                                                                                           \
+                        _r = (long)(expr);                                                                   \
+                while (_r == -1 && errno == EINTR);                                                          \
+                _r;                                                                                          \
         })
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

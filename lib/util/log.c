@@ -88,7 +88,8 @@ void cell_log(cell_log_level_t level, const char *fmt, ...)
                 free(s);
                 json_decref(o);
         } else {
-                n = snprintf(line, sizeof(line), "time=\"%s\" level=%s msg=\"%s\"\n", when, level_name(level), msg);
+                n = snprintf(line, sizeof(line), "time=\"%s\" level=%s msg=\"%s\"\n", when, level_name(level),
+                             msg);
         }
         if (n > (int)sizeof(line))
                 n = (int)sizeof(line);
