@@ -155,12 +155,14 @@ void init_main(init_ctx_t *ctx)
                     wait_for(sync_fd, SYNC_USERMAP_DONE, NULL, &err) < 0)
                         _exit(1);
         }
+        /* Before the uid change: that makes us non-dumpable, and /proc/self
+         * files then belong to the host's root. */
+        if (!ctx->fast && write_time_offsets(spec, &err) < 0)
+                fail_sync(sync_fd, &err);
         if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
                 cell_error_errno(&err, "become root in the user namespace (is uid 0 mapped?)");
                 fail_sync(sync_fd, &err);
         }
-        if (!ctx->fast && write_time_offsets(spec, &err) < 0)
-                fail_sync(sync_fd, &err);
         if (!ctx->fast && ctx->fork_init) {
                 pid_t child = fork();
 
