@@ -88,8 +88,20 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err
         if (setresuid(p->uid, p->uid, p->uid) < 0)
                 return cell_error_errno(err, "process.user.uid: setuid %u", p->uid);
         if (capset_sets(p->caps[SPEC_CAP_EFFECTIVE], p->caps[SPEC_CAP_PERMITTED],
-                        p->caps[SPEC_CAP_INHERITABLE]) < 0)
-                return cell_error_errno(err, "process.capabilities: capset");
+                        p->caps[SPEC_CAP_INHERITABLE]) < 0) {
+                int e = errno;
+
+                /* Name the capability the runtime itself does not hold. */
+                for (int c = 0; c <= last; c++)
+                        if (((p->caps[SPEC_CAP_PERMITTED] | p->caps[SPEC_CAP_INHERITABLE]) & (1ULL << c)) &&
+                            prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+                                return cell_error_set(
+                                        err, e,
+                                        "process.capabilities: %s is requested but not in the bounding "
+                                        "set (process.capabilities.bounding, or the runtime's own)",
+                                        spec_cap_name(c));
+                return cell_error_set(err, e, "process.capabilities: capset");
+        }
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return cell_error_errno(err, "process.capabilities.ambient: clear");
         for (int c = 0; c <= last; c++) {
