@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <sched.h>
 #include <linux/capability.h>
 #include <signal.h>
@@ -233,8 +234,15 @@ static int as_int(json_t *v, const char *field, long long min, long long max, lo
         if (!json_is_integer(v)) {
                 if (json_is_real(v)) {
                         double d = json_real_value(v);
-                        if (d == (double)(long long)d && d >= (double)min && d <= (double)max) {
-                                *ret = (long long)d;
+                        /* Range first: converting a double outside long long's
+                         * range is undefined behaviour. */
+                        if (d >= -0x1p63 && d < 0x1p63 && d == trunc(d)) {
+                                long long i = (long long)d;
+                                if (i < min || i > max)
+                                        return cell_error_set(err, ERANGE,
+                                                              "%s: %lld is out of range [%lld, %lld]", field,
+                                                              i, min, max);
+                                *ret = i;
                                 return 0;
                         }
                 }
@@ -978,9 +986,9 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
             (r = parse_id_maps(o, "linux.gidMappings", &s->gid_mappings, &s->n_gid_mappings, err)) < 0)
                 return r;
         if ((s->n_uid_mappings || s->n_gid_mappings) && !s->namespaces[SPEC_NS_USER].present)
-                return cell_error_set(
-                        err, EINVAL,
-                        "linux.uidMappings: id mappings need a user namespace in linux.namespaces");
+                return cell_error_set(err, EINVAL,
+                                      "%s: id mappings need a user namespace in linux.namespaces",
+                                      s->n_uid_mappings ? "linux.uidMappings" : "linux.gidMappings");
         if ((o = get_object(lx, "timeOffsets", "linux.timeOffsets", err, &r))) {
                 static const char *const clocks[2] = {"monotonic", "boottime"};
 
@@ -1101,6 +1109,11 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
         int r;
 
         root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* jansson refuses integers above INT64_MAX, and Go writes an unlimited
+         * rlimit as 18446744073709551615: read such a document with every
+         * number as a double (exact below 2^53, which covers ids and modes). */
+        if (!root && strstr(jerr.text, "too big integer"))
+                root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
         if (!root) {
                 cell_error_set(err, EINVAL, "config.json: line %d, column %d: %s", jerr.line, jerr.column,
                                jerr.text);

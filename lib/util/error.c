@@ -5,6 +5,8 @@
 #include <string.h>
 
 static int error_vset(cell_error_t *err, int code, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
+static int error_vset(cell_error_t *err, int code, const char *fmt, va_list ap)
 {
         if (err) {
                 int n;

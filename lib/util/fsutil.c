@@ -18,29 +18,29 @@ int fs_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t 
 {
         _cleanup_close_ int fd = -1;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0, cap = 4096;
+        size_t len = 0, cap;
 
         if (max == 0)
                 max = 64u << 20;
         fd = TEMP_FAILURE_RETRY_INT(openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
         if (fd < 0)
                 return cell_error_errno(err, "open %s", path);
+        /* Room for max bytes, one more to notice a longer file, and the NUL. */
+        cap = max + 2 < 4096 ? max + 2 : 4096;
         buf = malloc(cap);
         if (!buf)
                 return cell_error_set(err, ENOMEM, "read %s", path);
         for (;;) {
                 ssize_t n;
 
-                if (len + 1 >= cap) {
-                        char *nb;
+                if (len + 1 == cap) {
+                        size_t ncap = cap * 2 < max + 2 ? cap * 2 : max + 2;
+                        char *nb = realloc(buf, ncap);
 
-                        if (cap >= max + 1)
-                                return cell_error_set(err, EFBIG, "read %s", path);
-                        cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-                        nb = realloc(buf, cap);
                         if (!nb)
                                 return cell_error_set(err, ENOMEM, "read %s", path);
                         buf = nb;
+                        cap = ncap;
                 }
                 n = TEMP_FAILURE_RETRY_INT(read(fd, buf + len, cap - len - 1));
                 if (n < 0)
@@ -48,6 +48,8 @@ int fs_read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t 
                 if (n == 0)
                         break;
                 len += (size_t)n;
+                if (len > max)
+                        return cell_error_set(err, EFBIG, "read %s: larger than %zu bytes", path, max);
         }
         buf[len] = '\0';
         if (ret_len)

@@ -74,7 +74,8 @@ int str_to_long(const char *s, long min, long max, long *ret)
         char *end = NULL;
         long v;
 
-        if (!s || !*s)
+        /* strtol would skip spaces and accept '+': a number here is digits. */
+        if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
                 return -EINVAL;
         errno = 0;
         v = strtol(s, &end, 10);
