@@ -635,6 +635,20 @@ int mounts_finalize(const spec_t *spec, cell_error_t *err)
 
         if (spec->has_rootfs_propagation && mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
                 return cell_error_errno(err, "linux.rootfsPropagation");
+        /* sysctl before the read-only paths: /proc/sys is usually one. */
+        for (size_t i = 0; i < spec->n_sysctl; i++) {
+                char path[PATH_MAX];
+                size_t n;
+
+                n = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", spec->sysctl[i].key);
+                if (n >= sizeof(path))
+                        return cell_error_set(err, ENAMETOOLONG, "linux.sysctl.%s", spec->sysctl[i].key);
+                for (char *c = path + 10; *c; c++)
+                        if (*c == '.')
+                                *c = '/';
+                if (fs_write_existing(path, spec->sysctl[i].value, strlen(spec->sysctl[i].value), err) < 0)
+                        return cell_error_prefix(err, "linux.sysctl.%s", spec->sysctl[i].key);
+        }
         for (size_t i = 0; spec->readonly_paths && spec->readonly_paths[i]; i++) {
                 const char *p = spec->readonly_paths[i];
                 _cleanup_close_ int fd = open_in_container(p, O_PATH | O_NOFOLLOW);
@@ -679,19 +693,6 @@ int mounts_finalize(const spec_t *spec, cell_error_t *err)
                         return tree;
                 if ((r = attach(tree, fd, p, err)) < 0)
                         return cell_error_prefix(err, "%s", field);
-        }
-        for (size_t i = 0; i < spec->n_sysctl; i++) {
-                char path[PATH_MAX];
-                size_t n;
-
-                n = (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", spec->sysctl[i].key);
-                if (n >= sizeof(path))
-                        return cell_error_set(err, ENAMETOOLONG, "linux.sysctl.%s", spec->sysctl[i].key);
-                for (char *c = path + 10; *c; c++)
-                        if (*c == '.')
-                                *c = '/';
-                if (fs_write_existing(path, spec->sysctl[i].value, strlen(spec->sysctl[i].value), err) < 0)
-                        return cell_error_prefix(err, "linux.sysctl.%s", spec->sysctl[i].key);
         }
         if (spec->root_readonly) {
                 struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};

@@ -931,6 +931,35 @@ static int parse_devices(spec_t *s, json_t *arr, cell_error_t *err)
         return 0;
 }
 
+/* Only namespaced sysctls may be set, and only in a namespace of the
+ * container's own: anything else would change the host. */
+static int check_sysctl(const spec_t *s, const char *key, cell_error_t *err)
+{
+        static const char *const ipc_prefixes[] = {"kernel.msgmax", "kernel.msgmnb",          "kernel.msgmni",
+                                                   "kernel.sem",    "kernel.shmall",          "kernel.shmmax",
+                                                   "kernel.shmmni", "kernel.shm_rmid_forced", "fs.mqueue."};
+        spec_ns_type_t need;
+
+        if (strncmp(key, "net.", 4) == 0) {
+                need = SPEC_NS_NET;
+        } else if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0) {
+                need = SPEC_NS_UTS;
+        } else {
+                bool ipc = false;
+                for (size_t i = 0; i < ARRAY_SIZE(ipc_prefixes); i++)
+                        if (strncmp(key, ipc_prefixes[i], strlen(ipc_prefixes[i])) == 0)
+                                ipc = true;
+                if (!ipc)
+                        return cell_error_set(err, EINVAL, "linux.sysctl.%s: not a namespaced sysctl", key);
+                need = SPEC_NS_IPC;
+        }
+        if (!s->namespaces[need].present)
+                return cell_error_set(err, EINVAL,
+                                      "linux.sysctl.%s: needs a %s namespace of the container's own", key,
+                                      spec_ns_name(need));
+        return 0;
+}
+
 static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
 {
         json_t *o, *arr, *e;
@@ -1071,6 +1100,8 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                                 return cell_error_set(err, EINVAL, "linux.sysctl.%s: expected a string", key);
                         if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.')
                                 return cell_error_set(err, EINVAL, "linux.sysctl.%s: invalid name", key);
+                        if ((r = check_sysctl(s, key, err)) < 0)
+                                return r;
                         s->sysctl[s->n_sysctl].key = strdup(key);
                         s->sysctl[s->n_sysctl].value = strdup(json_string_value(e));
                         if (!s->sysctl[s->n_sysctl].key || !s->sysctl[s->n_sysctl].value)

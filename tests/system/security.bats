@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# Regression tests for known container breakouts. Each must fail if the
+# protection breaks. (The CVE-2021-30465 mount symlink tests live in mounts.bats.)
+
+load helpers
+
+ATTACK_PID=
+
+teardown() {
+        if [ -n "$ATTACK_PID" ]; then
+                kill "$ATTACK_PID" 2>/dev/null || true
+                wait "$ATTACK_PID" 2>/dev/null || true
+        fi
+        common_teardown
+}
+
+# --- CVE-2024-21626: a leaked host directory fd as the process cwd -------------------
+
+@test "CVE-2024-21626: cwd /proc/self/fd/N never lands outside the rootfs" {
+        marker=$TEST_DIR/host-marker
+        echo host >"$marker"
+        up=$(printf '../%.0s' $(seq 1 30))
+        rel=$up${marker#/}
+        for n in $(seq 3 12); do
+                cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+                set_args /bin/sh -c "/cellprobe cwd; /cellprobe ls-escape '$rel'"
+                run run_ctr "c$n"
+                if [ "$status" -eq 0 ]; then
+                        if printf '%s\n' "$output" | grep -qx visible; then
+                                echo "fd $n: the host marker is visible from the cwd: $output" >&2
+                                return 1
+                        fi
+                fi
+                cell delete --force "c$n" >/dev/null 2>&1 || true
+        done
+}
+
+@test "CVE-2024-21626: cwd /proc/self/fd/N with create and start" {
+        marker=$TEST_DIR/host-marker
+        echo host >"$marker"
+        up=$(printf '../%.0s' $(seq 1 30))
+        rel=$up${marker#/}
+        for n in $(seq 3 12); do
+                cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+                set_args /bin/sh -c "/cellprobe ls-escape '$rel' >/tmp/escape-$n"
+                rm -f "$BUNDLE/rootfs/tmp/escape-$n"
+                if create_ctr "c$n" && cell start "c$n" 2>/dev/null; then
+                        wait_status "c$n" stopped || true
+                        if [ -e "$BUNDLE/rootfs/tmp/escape-$n" ] && grep -qx visible "$BUNDLE/rootfs/tmp/escape-$n"; then
+                                echo "fd $n: the host marker is visible from the cwd" >&2
+                                return 1
+                        fi
+                fi
+                cell delete --force "c$n" >/dev/null 2>&1 || true
+        done
+}
+
+@test "CVE-2024-21626: the process gets only fds 0, 1 and 2 (run)" {
+        set_args /cellprobe fds
+        run -0 run_ctr c1
+        fds=$(printf '%s\n' "$output" | awk '{print $1}' | paste -sd, -)
+        assert_equal "$fds" "0,1,2"
+}
+
+@test "CVE-2024-21626: the process gets only fds 0, 1 and 2 (create and start)" {
+        set_args /bin/sh -c 'exec /cellprobe fds'
+        # extra descriptors open in the caller must not reach the container
+        create_ctr c1 7</etc/hostname 9<"$BUNDLE/config.json"
+        cell start c1
+        wait_status c1 stopped
+        fds=$(awk '{print $1}' "$TEST_DIR/c1.out" | paste -sd, -)
+        assert_equal "$fds" "0,1,2"
+}
+
+# --- CVE-2019-5736: overwriting the runtime binary through /proc/PID/exe -------------
+
+@test "CVE-2019-5736: the container cannot open the host's cell binary for writing" {
+        sum_before=$(sha256sum "$(readlink -f "$CELL")" | cut -d' ' -f1)
+        set_args /cellprobe sleep 2
+        create_ctr c1
+        pid=$(ctr_pid c1)
+        # the container's pid 1 is cell's init, still waiting to exec
+        nsenter -t "$pid" -m -p -- /cellprobe exe-attack 1 /tmp/out \
+                </dev/null >"$TEST_DIR/attack.out" 2>"$TEST_DIR/attack.err" &
+        ATTACK_PID=$!
+        wait_file "$BUNDLE/rootfs/tmp/out" ready
+        cell start c1
+        rc=0
+        wait "$ATTACK_PID" || rc=$?
+        ATTACK_PID=
+        result=$(cat "$TEST_DIR/attack.out")
+        echo "attack: $result $(cat "$TEST_DIR/attack.err")" >&2
+        [[ "$result" == open=* ]] || { echo "no attack result (rc=$rc)" >&2; return 1; }
+        if [[ "$result" == open=ok* && "$result" != *fstype=memfd* ]]; then
+                echo "the container got a writable handle on the runtime binary: $result" >&2
+                return 1
+        fi
+        sum_after=$(sha256sum "$(readlink -f "$CELL")" | cut -d' ' -f1)
+        assert_equal "$sum_after" "$sum_before"
+}
+
+@test "CVE-2019-5736: the container's view of /proc/1/exe before start is not the host binary" {
+        set_args /cellprobe sleep 2
+        create_ctr c1
+        pid=$(ctr_pid c1)
+        target=$(readlink "/proc/$pid/exe" || true)
+        real=$(readlink -f "$CELL")
+        # either the init runs from a sealed memfd copy, or (non-dumpable) its
+        # exe is unreachable from inside the container
+        if [ "$target" = "$real" ]; then
+                # same binary: opening it from inside must then be refused
+                run nsenter -t "$pid" -m -p -- /cellprobe read /proc/1/exe
+                assert_failure
+        fi
+}
