@@ -8,5 +8,9 @@ shift || true
 if [ ! -f "$dir/build.ninja" ]; then
         meson setup "$dir" "$@" >/dev/null
 fi
-ninja -C "$dir" >/dev/null
+if ! out=$(ninja -C "$dir" 2>&1); then
+        printf '%s\n' "$out" | grep -E "error|FAILED" >&2 || printf '%s\n' "$out" >&2
+        echo "build.sh: building $dir failed" >&2
+        exit 1
+fi
 echo "build.sh: built $dir/cli/cell"
