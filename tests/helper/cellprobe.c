@@ -311,12 +311,12 @@ struct rlimit_name {
 };
 
 static const struct rlimit_name rlimit_names[] = {
-    {"AS", RLIMIT_AS},           {"CORE", RLIMIT_CORE},         {"CPU", RLIMIT_CPU},
-    {"DATA", RLIMIT_DATA},       {"FSIZE", RLIMIT_FSIZE},       {"LOCKS", RLIMIT_LOCKS},
-    {"MEMLOCK", RLIMIT_MEMLOCK}, {"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE},
-    {"NOFILE", RLIMIT_NOFILE},   {"NPROC", RLIMIT_NPROC},       {"RSS", RLIMIT_RSS},
-    {"RTPRIO", RLIMIT_RTPRIO},   {"RTTIME", RLIMIT_RTTIME},     {"SIGPENDING", RLIMIT_SIGPENDING},
-    {"STACK", RLIMIT_STACK},
+        {"AS", RLIMIT_AS},           {"CORE", RLIMIT_CORE},         {"CPU", RLIMIT_CPU},
+        {"DATA", RLIMIT_DATA},       {"FSIZE", RLIMIT_FSIZE},       {"LOCKS", RLIMIT_LOCKS},
+        {"MEMLOCK", RLIMIT_MEMLOCK}, {"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE},
+        {"NOFILE", RLIMIT_NOFILE},   {"NPROC", RLIMIT_NPROC},       {"RSS", RLIMIT_RSS},
+        {"RTPRIO", RLIMIT_RTPRIO},   {"RTTIME", RLIMIT_RTTIME},     {"SIGPENDING", RLIMIT_SIGPENDING},
+        {"STACK", RLIMIT_STACK},
 };
 
 static void print_rlim(const char *key, rlim_t v)
@@ -775,30 +775,30 @@ struct command {
 static int cmd_help(char **argv);
 
 static const struct command commands[] = {
-    {"hostname", 0, cmd_hostname, ""},
-    {"domainname", 0, cmd_domainname, ""},
-    {"pid", 0, cmd_pid, ""},
-    {"ids", 0, cmd_ids, ""},
-    {"umask", 0, cmd_umask, ""},
-    {"cwd", 0, cmd_cwd, ""},
-    {"caps", 0, cmd_caps, ""},
-    {"nnp", 0, cmd_nnp, ""},
-    {"rlimit", 1, cmd_rlimit, " NAME"},
-    {"oomscore", 0, cmd_oomscore, ""},
-    {"mounts", 0, cmd_mounts, ""},
-    {"fds", 0, cmd_fds, ""},
-    {"read", 1, cmd_read, " PATH"},
-    {"write", 2, cmd_write, " PATH TEXT"},
-    {"stat", 1, cmd_stat, " PATH"},
-    {"ns", 0, cmd_ns, ""},
-    {"sysctl", 1, cmd_sysctl, " NAME"},
-    {"env", 0, cmd_env, ""},
-    {"ls-escape", 1, cmd_ls_escape, " PATH"},
-    {"sleep", 1, cmd_sleep, " SECONDS"},
-    {"exit", 1, cmd_exit, " CODE"},
-    {"exe-attack", 2, cmd_exe_attack, " PID OUT"},
-    {"report", 0, cmd_report, ""},
-    {"help", 0, cmd_help, ""},
+        {"hostname", 0, cmd_hostname, ""},
+        {"domainname", 0, cmd_domainname, ""},
+        {"pid", 0, cmd_pid, ""},
+        {"ids", 0, cmd_ids, ""},
+        {"umask", 0, cmd_umask, ""},
+        {"cwd", 0, cmd_cwd, ""},
+        {"caps", 0, cmd_caps, ""},
+        {"nnp", 0, cmd_nnp, ""},
+        {"rlimit", 1, cmd_rlimit, " NAME"},
+        {"oomscore", 0, cmd_oomscore, ""},
+        {"mounts", 0, cmd_mounts, ""},
+        {"fds", 0, cmd_fds, ""},
+        {"read", 1, cmd_read, " PATH"},
+        {"write", 2, cmd_write, " PATH TEXT"},
+        {"stat", 1, cmd_stat, " PATH"},
+        {"ns", 0, cmd_ns, ""},
+        {"sysctl", 1, cmd_sysctl, " NAME"},
+        {"env", 0, cmd_env, ""},
+        {"ls-escape", 1, cmd_ls_escape, " PATH"},
+        {"sleep", 1, cmd_sleep, " SECONDS"},
+        {"exit", 1, cmd_exit, " CODE"},
+        {"exe-attack", 2, cmd_exe_attack, " PID OUT"},
+        {"report", 0, cmd_report, ""},
+        {"help", 0, cmd_help, ""},
 };
 
 static int cmd_help(UNUSED char **argv)
