@@ -166,12 +166,11 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                                    "process.terminal is true: a detached container needs --console-socket");
                 goto out;
         }
-        rootfs = spec->root_path[0] == '/' ? realpath(spec->root_path, NULL)
-                                           : (free(rootfs), str_printf("%s/%s", bundle, spec->root_path));
-        if (rootfs && spec->root_path[0] != '/') {
-                char *abs = realpath(rootfs, NULL);
-                free(rootfs);
-                rootfs = abs;
+        if (spec->root_path[0] == '/') {
+                rootfs = realpath(spec->root_path, NULL);
+        } else {
+                _cleanup_free_ char *joined = str_printf("%s/%s", bundle, spec->root_path);
+                rootfs = joined ? realpath(joined, NULL) : NULL;
         }
         if (!rootfs) {
                 r = cell_error_errno(err, "root.path %s", spec->root_path);
@@ -358,17 +357,12 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         if (o->pid_file) {
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)init);
-                _cleanup_free_ char *abs = NULL;
 
                 if (fs_write_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
                         goto fail;
-                (void)abs;
         }
         out->pid = init;
         out->master = steal_fd(&master);
-        if (first > 0) {
-                /* The init stays; nobody here reaps it but run. */
-        }
         r = 0;
         goto out;
 
@@ -611,10 +605,10 @@ int runtime_delete(const char *root, const char *id, bool force, cell_error_t *e
                 goto out;
         }
         if (status != RUNTIME_STOPPED) {
-                if (st->own_pidns)
-                        kill(st->pid, SIGKILL); /* the pid namespace dies with its init */
-                else
-                        kill(st->pid, SIGKILL);
+                /* With a pid namespace of its own, every process dies with the
+                 * init; without one only the init is reached until cgroups
+                 * give the runtime the list of the container's processes. */
+                kill(st->pid, SIGKILL);
                 wait_gone(st->pid, st->starttime, 10000);
         }
         spec = load_state_spec(dir, NULL);
