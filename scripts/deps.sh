@@ -17,7 +17,9 @@ build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev lib
 # clang's ASan/UBSan build, the formatter check, and GNU time for bench RSS.
 test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time python3)
 # Peers that bench/runtime.sh compares cell with.
-peer_pkgs=(runc crun)
+# Real clients of the runtime in the interop tests (podman, containerd + ctr), the
+# uid mapping helpers for rootless containers, and the peers bench/ compares with.
+peer_pkgs=(runc crun podman containerd uidmap)
 
 check_only=false
 case ${1:-} in

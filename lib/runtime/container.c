@@ -45,35 +45,6 @@ static char *now_rfc3339(void)
         return strdup(buf);
 }
 
-static int write_id_map(pid_t pid, const char *file, const spec_id_map_t *maps, size_t n, cell_error_t *err)
-{
-        char path[64], buf[4096];
-        size_t len = 0;
-
-        for (size_t i = 0; i < n && len < sizeof(buf); i++)
-                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", maps[i].container_id,
-                                        maps[i].host_id, maps[i].size);
-        if (len >= sizeof(buf))
-                return cell_error_set(err, E2BIG, "linux.%s: too many mappings", file);
-        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-        if (len > 0 && fs_write_existing(path, buf, len, err) < 0)
-                return cell_error_prefix(err, "linux.%s",
-                                         strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-        return 0;
-}
-
-static int write_id_maps(const spec_t *spec, pid_t pid, cell_error_t *err)
-{
-        if (geteuid() != 0) {
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-                fs_write_existing(path, "deny", 4, NULL);
-        }
-        if (write_id_map(pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, err) < 0)
-                return -1;
-        return write_id_map(pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, err);
-}
-
 /* The host uid that is root in the container, for files the init opens. */
 static uid_t host_root_uid(const spec_t *spec)
 {
@@ -280,7 +251,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         if (spec->namespaces[SPEC_NS_USER].present && !spec->namespaces[SPEC_NS_USER].path) {
                 if (recv_expect(sv[0], &hdr, NULL, NULL, err) < 0)
                         goto fail;
-                if (write_id_maps(spec, first, err) < 0)
+                if (userns_write_maps(spec, first, err) < 0)
                         goto fail;
                 if (sync_send(sv[0], SYNC_USERMAP_DONE, 0, 0, NULL, 0, -1) < 0) {
                         r = cell_error_errno(err, "sync");

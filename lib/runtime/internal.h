@@ -49,6 +49,11 @@ typedef struct {
 } created_t;
 int create_container(const runtime_create_opts_t *o, bool keep_master, created_t *out, cell_error_t *err);
 
+/* ---- userns.c ---- */
+/* Write /proc/PID/{uid_map,gid_map} (and setgroups when unprivileged) for
+ * the new user namespace of pid. */
+int userns_write_maps(const spec_t *spec, pid_t pid, cell_error_t *err);
+
 /* ---- hooks.c ---- */
 /* Run the hooks of one kind in order; the first failure stops and is returned
  * (prestart, createRuntime, createContainer, startContainer). */
