@@ -98,7 +98,8 @@ int cgroup_bpf_build(const cg_dev_rule_t *rules, size_t n, void **ret, size_t *r
         /* Per bit: 3 to test it, per rule at most 3 tests and 2 to decide, 2
          * for the default; 6 to load the context, 2 to allow at the end. */
         p.cap = 8 + ARRAY_SIZE(bits) * (5 + 5 * n);
-        if (p.cap > 1000000)
+        /* Jump offsets are 16 bits, and a section's jumps span its rules. */
+        if (n > 6000)
                 return cg_fail(err, E2BIG, "linux.resources.devices: too many rules (%zu)", n);
         p.v = calloc(p.cap, sizeof(*p.v));
         if (!p.v)

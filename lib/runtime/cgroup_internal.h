@@ -185,7 +185,7 @@ struct cgroup_ops {
 extern const cgroup_ops_t cgroup_v1_ops;
 extern const cgroup_ops_t cgroup_v2_ops;
 
-/* ---- shared helpers (cgroup.c) ---- */
+/* ---- shared helpers (cgroup_util.c, path resolution in cgroup.c) ---- */
 
 /* An error that is not a failed system call ("the memory controller is not
  * available"): the message as given, without ": strerror", but with code
@@ -234,6 +234,14 @@ bool cg_has_file(cg_hier_t *h, const char *file);
 /* mkdir -p of the container's path in one hierarchy; h->created counts the
  * levels made. */
 int cg_hier_mkdir(cg_hier_t *h, cell_error_t *err);
+
+/* rmdir the hierarchy's cgroup and its child cgroups (deepest first),
+ * retrying EBUSY while the kernel drains exiting processes until deadline
+ * (cg_now_us() time). A cgroup that is gone already is fine. */
+int cg_hier_remove(cg_hier_t *h, long long deadline, cell_error_t *err);
+
+void cg_sleep_us(long us);
+long long cg_now_us(void); /* CLOCK_MONOTONIC */
 
 /* Write pid into the hierarchy's cgroup.procs. */
 int cg_add_pid_to(cg_hier_t *h, pid_t pid, cell_error_t *err);

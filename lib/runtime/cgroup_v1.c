@@ -96,13 +96,12 @@ static int v1_cpuset_fill(cg_hier_t *h, const cg_res_t *res, cell_error_t *err)
                         _cleanup_free_ char *dst = str_printf("%.*s/%s", (int)ends[lvl], h->path, files[f]);
                         _cleanup_free_ char *value = NULL;
                         size_t vl = 0;
+                        int r;
 
                         if (lvl == n - 1 && (f == 0 ? res->cpu_cpus : res->cpu_mems))
                                 continue;
                         if (!src || !dst)
                                 return cell_error_set(err, ENOMEM, "cpuset");
-                        int r;
-
                         if ((r = fs_read_file(src, 4096, &value, &vl, err)) < 0)
                                 return r;
                         /* An empty parent has nothing to give. */
@@ -524,26 +523,10 @@ static int v1_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
 
 /* ---- freezer ---- */
 
-static void sleep_us(long us)
-{
-        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static long long now_us(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int v1_freeze(cgroup_t *cg, bool frozen, cell_error_t *err)
 {
         const char *want = frozen ? "FROZEN" : "THAWED";
-        long long deadline = now_us() + FREEZE_TIMEOUT_US;
+        long long deadline = cg_now_us() + FREEZE_TIMEOUT_US;
         cg_hier_t *h = v1_find(cg, CG_FREEZER);
         long delay = 50;
         char state[64] = "";
@@ -566,9 +549,9 @@ static int v1_freeze(cgroup_t *cg, bool frozen, cell_error_t *err)
                 state[strcspn(state, "\n")] = '\0';
                 if (strcmp(state, want) == 0)
                         return 0;
-                if (now_us() >= deadline)
+                if (cg_now_us() >= deadline)
                         break;
-                sleep_us(delay);
+                cg_sleep_us(delay);
                 if (delay < 10000)
                         delay *= 2;
         }
@@ -638,9 +621,11 @@ static void v1_stats_cpu(cgroup_t *cg, json_t *out)
         if (acct) {
                 if (cg_read_u64(acct, "cpuacct.usage", &v) == 0)
                         cg_json_u64(usage, "total", v);
-                if (cg_read(acct, "cpuacct.usage_percpu", buf, sizeof(buf)) > 0) {
+                _cleanup_free_ char *percpu = NULL;
+
+                if (cg_read_alloc(acct, "cpuacct.usage_percpu", &percpu, NULL) == 0) {
                         json_t *arr = json_array();
-                        char *p = buf, *end;
+                        char *p = percpu, *end;
 
                         for (;;) {
                                 unsigned long long x = strtoull(p, &end, 10);

@@ -464,20 +464,12 @@ static int v2_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
 
 /* ---- freezer ---- */
 
-static long long now_us(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Wait for "frozen 0|1" in cgroup.events. The kernel signals a change of
  * the file with POLLPRI; the poll has a short timeout anyway, so a missed
  * notification only costs a little time. */
 static int wait_frozen(cg_hier_t *h, bool frozen, cell_error_t *err)
 {
-        long long deadline = now_us() + FREEZE_TIMEOUT_US;
+        long long deadline = cg_now_us() + FREEZE_TIMEOUT_US;
         _cleanup_close_ int fd = cg_open(h, "cgroup.events", O_RDONLY);
 
         if (fd < 0)
@@ -494,7 +486,7 @@ static int wait_frozen(cg_hier_t *h, bool frozen, cell_error_t *err)
                 buf[n] = '\0';
                 if (cg_keyed_u64(buf, "frozen", &v) && (v != 0) == frozen)
                         return 0;
-                left = deadline - now_us();
+                left = deadline - cg_now_us();
                 if (left <= 0)
                         return cg_fail(err, ETIMEDOUT, "%s: %s/cgroup.events does not say frozen %d",
                                        frozen ? "pause" : "resume", h->path, frozen);
