@@ -43,6 +43,8 @@
 #define BPF_F_REPLACE (1U << 2)
 #endif
 
+#define PROG_NAME "cell_devices"
+
 #define REG_CTX    1
 #define REG_TYPE   2
 #define REG_ACCESS 3
@@ -186,7 +188,7 @@ static int prog_load(const struct bpf_insn *insns, size_t n, cell_error_t *err)
         attr.insns = (uint64_t)(uintptr_t)insns;
         attr.insn_cnt = (uint32_t)n;
         attr.license = (uint64_t)(uintptr_t) "Apache-2.0";
-        memcpy(attr.prog_name, "cell_devices", sizeof("cell_devices"));
+        memcpy(attr.prog_name, PROG_NAME, sizeof(PROG_NAME));
         fd = (int)TEMP_FAILURE_RETRY_INT(sys_bpf(BPF_PROG_LOAD, &attr));
         if (fd >= 0)
                 return fd;
@@ -240,6 +242,52 @@ static int prog_fd_by_id(uint32_t id)
         return (int)sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
 }
 
+static bool prog_is_ours(int fd)
+{
+        struct bpf_prog_info info;
+        union bpf_attr attr;
+
+        memset(&info, 0, sizeof(info));
+        memset(&attr, 0, sizeof(attr));
+        attr.info.bpf_fd = (uint32_t)fd;
+        attr.info.info_len = sizeof(info);
+        attr.info.info = (uint64_t)(uintptr_t)&info;
+        return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0 && info.type == BPF_PROG_TYPE_CGROUP_DEVICE &&
+               strcmp(info.name, PROG_NAME) == 0;
+}
+
+/* The device program of ours attached to this cgroup, to be replaced: the
+ * one the state names if it is attached here, else one with our name (the
+ * state a caller passes may predate the last update). -1 when none. */
+static int find_ours(int cgfd, uint32_t id)
+{
+        union bpf_attr attr;
+        uint32_t ids[64];
+        int found = -1;
+
+        memset(&attr, 0, sizeof(attr));
+        attr.query.target_fd = (uint32_t)cgfd;
+        attr.query.attach_type = BPF_CGROUP_DEVICE;
+        attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+        attr.query.prog_cnt = ARRAY_SIZE(ids);
+        if (sys_bpf(BPF_PROG_QUERY, &attr) < 0)
+                return -1;
+        if (attr.query.prog_cnt > ARRAY_SIZE(ids))
+                attr.query.prog_cnt = ARRAY_SIZE(ids);
+        for (uint32_t i = 0; i < attr.query.prog_cnt; i++)
+                if (id && ids[i] == id)
+                        return prog_fd_by_id(id);
+        for (uint32_t i = 0; i < attr.query.prog_cnt && found < 0; i++) {
+                int fd = prog_fd_by_id(ids[i]);
+
+                if (fd >= 0 && prog_is_ours(fd))
+                        found = fd;
+                else if (fd >= 0)
+                        close(fd);
+        }
+        return found;
+}
+
 static int prog_attach(int cgfd, int progfd, int replacefd)
 {
         union bpf_attr attr;
@@ -267,8 +315,8 @@ static int prog_detach(int cgfd, int progfd)
         return (int)sys_bpf(BPF_PROG_DETACH, &attr);
 }
 
-int cgroup_bpf_devices(int dirfd, const char *path, const cg_dev_rule_t *rules, size_t n, uint32_t *id,
-                       cell_error_t *err)
+int cgroup_bpf_devices(int dirfd, const char *path, const cg_dev_rule_t *rules, size_t n, bool fresh,
+                       uint32_t *id, cell_error_t *err)
 {
         _cleanup_free_ struct bpf_insn *insns = NULL;
         _cleanup_close_ int progfd = -1, oldfd = -1;
@@ -281,7 +329,9 @@ int cgroup_bpf_devices(int dirfd, const char *path, const cg_dev_rule_t *rules, 
         insns = v;
         if ((progfd = prog_load(insns, count, err)) < 0)
                 return progfd;
-        oldfd = prog_fd_by_id(*id);
+        /* A directory we just made has nothing attached: no need to look. */
+        if (!fresh)
+                oldfd = find_ours(dirfd, *id);
         /* Replacing in place leaves no moment with both programs (their
          * intersection) or with neither (no restriction at all). */
         if (oldfd >= 0 && prog_attach(dirfd, progfd, oldfd) == 0) {

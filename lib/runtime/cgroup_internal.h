@@ -280,11 +280,12 @@ char **cg_hugepage_sizes(void);
 /* ---- the v2 device controller: an eBPF program (cgroup_bpf.c) ---- */
 
 /* Build the BPF_PROG_TYPE_CGROUP_DEVICE program for rules, load it, and
- * attach it to the cgroup directory dirfd (BPF_F_ALLOW_MULTI). When
- * *prog_id names a program we attached before, the new one replaces it
- * atomically. *prog_id is set to the new program's id. */
-int cgroup_bpf_devices(int dirfd, const char *path, const cg_dev_rule_t *rules, size_t n, uint32_t *prog_id,
-                       cell_error_t *err);
+ * attach it to the cgroup directory dirfd (BPF_F_ALLOW_MULTI). A program of
+ * ours already attached there (the one *prog_id names, else one with our
+ * name) is replaced atomically; fresh = the directory was just made, so
+ * there is none to look for. *prog_id is set to the new program's id. */
+int cgroup_bpf_devices(int dirfd, const char *path, const cg_dev_rule_t *rules, size_t n, bool fresh,
+                       uint32_t *prog_id, cell_error_t *err);
 
 /* The instructions for rules (exposed for tests): malloc'd array of struct
  * bpf_insn, count in *ret_n. */

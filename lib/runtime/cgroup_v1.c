@@ -497,6 +497,16 @@ static int v1_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
 {
         int r;
 
+        /* Create enabled only what its resources needed in the unified
+         * hierarchy; an update may need more. */
+        if (update && cg->v2dir) {
+                const char *need_field[32] = {0};
+                uint32_t need = cgroup_v2_needs(res, false, !v1_find(cg, CG_HUGETLB), need_field);
+
+                if (need && (r = cgroup_v2_enable_controllers(cg->v2dir, need, need_field, false, err)) < 0)
+                        return r;
+        }
+
         if ((r = v1_memory(cg, res, update, err)) < 0 || (r = v1_cpu(cg, res, err)) < 0 ||
             (r = v1_pids(cg, res, err)) < 0 || (r = v1_blkio(cg, res, err)) < 0 ||
             (r = v1_hugetlb(cg, res, err)) < 0 || (r = v1_network(cg, res, err)) < 0 ||

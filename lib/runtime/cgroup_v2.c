@@ -454,8 +454,8 @@ static int v2_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
 
                 if (dfd < 0)
                         return cell_error_prefix(err, "linux.resources.devices");
-                if ((r = cgroup_bpf_devices(dfd, h->path, res->devices, res->n_devices, &cg->bpf_prog_id,
-                                            err)) < 0)
+                if ((r = cgroup_bpf_devices(dfd, h->path, res->devices, res->n_devices,
+                                            !update && h->created > 0, &cg->bpf_prog_id, err)) < 0)
                         return r;
         }
         /* Last: unified entries win over the converted values, as in runc. */

@@ -811,6 +811,20 @@ static void test_hybrid_unified(void **state)
         json_decref(res);
         assert_string_equal(read_line("%s/unified%s/hugetlb.2MB.max", ROOT, rel), "4194304");
         assert_string_equal(read_line("%s/unified%s/cgroup.max.descendants", ROOT, rel), "3");
+        assert_int_equal(cgroup_destroy(cg, &err), 0);
+        cgroup_free(cg);
+
+        /* Created without hugetlb limits (so without the controller in the
+         * ancestors of a fresh parent), then updated with one. */
+        snprintf(rel, sizeof(rel), "%s/hybrid-fresh/ctr", base);
+        cfg.cgroups_path = rel;
+        if (cgroup_create(&cfg, NULL, 0, &cg, &err) < 0)
+                fail_msg("create: %s", err.msg);
+        res = parse_json("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}]}");
+        if (cgroup_update(cg, res, &err) < 0)
+                fail_msg("update: %s", err.msg);
+        json_decref(res);
+        assert_string_equal(read_line("%s/unified%s/hugetlb.2MB.max", ROOT, rel), "2097152");
         assert_int_equal(cgroup_stats(cg, &stats, &err), 0);
         assert_true(json_is_object(json_object_get(json_object_get(stats, "hugetlb"), "2MB")));
         json_decref(stats);
@@ -1031,6 +1045,13 @@ static void v2_body(const char *mnt, const char *tmp)
         CHECK(write(go[1], "x", 1) == 1, "write");
         status = wait_kid(probe);
         CHECK(status == 0, "device probe after update exit %d", status);
+        /* The first handle's program id is stale now: the update still
+         * replaces ours instead of adding a second program. */
+        res = parse_json("{\"devices\":[{\"allow\":true,\"access\":\"rwm\"}]}");
+        CHECK(cgroup_update(cg, res, &err) == 0, "update (stale id): %s", err.msg);
+        json_decref(res);
+        CHECK(attached_programs(dir) == 1, "programs attached after a stale update: %u",
+              attached_programs(dir));
 
         /* kill_all (cgroup.kill) and destroy */
         CHECK(cgroup_kill_all(cg2, SIGKILL, &err) == 0, "kill_all: %s", err.msg);
