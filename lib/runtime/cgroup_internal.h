@@ -277,6 +277,12 @@ int cg_rdma_write(cg_hier_t *h, const cg_res_t *res, cell_error_t *err);
 /* The huge page sizes the kernel supports ("2MB", "1GB"), for stats. */
 char **cg_hugepage_sizes(void);
 
+/* ---- the v1 device controller (cgroup_v1_devices.c) ---- */
+
+/* Write the rules into devices.allow / devices.deny of h: in full at
+ * creation, as the difference from devices.list on update. */
+int cgroup_v1_devices(cg_hier_t *h, const cg_res_t *res, bool update, cell_error_t *err);
+
 /* ---- the v2 device controller: an eBPF program (cgroup_bpf.c) ---- */
 
 /* Build the BPF_PROG_TYPE_CGROUP_DEVICE program for rules, load it, and

@@ -436,61 +436,15 @@ static int v1_network(cgroup_t *cg, const cg_res_t *res, cell_error_t *err)
         return 0;
 }
 
-/* Rules in the order given, over a deny-all start (runc's semantics: the
- * rules are the whole list, not additions to the parent's). The v1 file API
- * has no "all types" with a device number, so such a rule becomes a char
- * and a block rule; "a" alone (all devices, all access) resets the list. */
-static int v1_devices(cgroup_t *cg, const cg_res_t *res, cell_error_t *err)
+static int v1_devices(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t *err)
 {
-        _cleanup_close_ int allow_fd = -1, deny_fd = -1;
-        char field[64], line[64], dev[48];
         cg_hier_t *h;
 
         if (!res->devices_set)
                 return 0;
         if (!(h = v1_need(cg, CG_DEVICES, "linux.resources.devices", err)))
                 return -ENOENT;
-        /* One open of each file for the whole list: every write() is one rule. */
-        allow_fd = cg_open(h, "devices.allow", O_WRONLY);
-        if (allow_fd < 0)
-                return cell_error_errno(err, "linux.resources.devices: write %s/devices.allow", h->path);
-        deny_fd = cg_open(h, "devices.deny", O_WRONLY);
-        if (deny_fd < 0)
-                return cell_error_errno(err, "linux.resources.devices: write %s/devices.deny", h->path);
-        for (size_t i = 0; i <= res->n_devices; i++) {
-                /* i == 0 is the deny-all start, then rule i - 1. */
-                const cg_dev_rule_t *d = i ? &res->devices[i - 1] : NULL;
-                bool reset =
-                        !d || (d->type == 'a' && d->major < 0 && d->minor < 0 && d->access == CG_DEV_ALL);
-                const char *types = reset ? "a" : d->type == 'a' ? "cb" : d->type == 'c' ? "c" : "b";
-                bool allow = d && d->allow;
-
-                /* The start is redundant when the list begins with a reset. */
-                if (i == 0 && res->n_devices && res->devices[0].type == 'a' && res->devices[0].major < 0 &&
-                    res->devices[0].minor < 0 && res->devices[0].access == CG_DEV_ALL)
-                        continue;
-                if (d)
-                        snprintf(field, sizeof(field), "linux.resources.devices[%zu]", i - 1);
-                else
-                        snprintf(field, sizeof(field), "linux.resources.devices");
-                for (const char *t = types; *t; t++) {
-                        size_t len;
-
-                        if (reset) {
-                                len = (size_t)snprintf(line, sizeof(line), "a");
-                        } else {
-                                len = (size_t)snprintf(line, sizeof(line), "%c %s %s%s%s", *t,
-                                                       cg_devnum(dev, sizeof(dev), d->major, d->minor),
-                                                       d->access & CG_DEV_READ ? "r" : "",
-                                                       d->access & CG_DEV_WRITE ? "w" : "",
-                                                       d->access & CG_DEV_MKNOD ? "m" : "");
-                        }
-                        if (TEMP_FAILURE_RETRY_INT(write(allow ? allow_fd : deny_fd, line, len)) < 0)
-                                return cell_error_errno(err, "%s: write \"%s\" to %s/%s", field, line,
-                                                        h->path, allow ? "devices.allow" : "devices.deny");
-                }
-        }
-        return 0;
+        return cgroup_v1_devices(h, res, update, err);
 }
 
 static int v1_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t *err)
@@ -510,7 +464,7 @@ static int v1_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
         if ((r = v1_memory(cg, res, update, err)) < 0 || (r = v1_cpu(cg, res, err)) < 0 ||
             (r = v1_pids(cg, res, err)) < 0 || (r = v1_blkio(cg, res, err)) < 0 ||
             (r = v1_hugetlb(cg, res, err)) < 0 || (r = v1_network(cg, res, err)) < 0 ||
-            (r = v1_devices(cg, res, err)) < 0)
+            (r = v1_devices(cg, res, update, err)) < 0)
                 return r;
         if (res->n_rdma) {
                 cg_hier_t *h = v1_find(cg, CG_RDMA);

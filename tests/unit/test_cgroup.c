@@ -650,6 +650,29 @@ static void test_v1_lifecycle(void **state)
                 fail_msg("update unlimited: %s", err.msg);
         json_decref(upd);
 
+        /* A device update writes the difference: 1:5 loses read, 1:9 comes,
+         * 136:* keeps only read, and the default stays deny. */
+        upd = parse_json("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+                         "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+                         "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"rw\"},"
+                         "{\"allow\":true,\"type\":\"a\",\"major\":136,\"access\":\"rw\"},"
+                         "{\"allow\":false,\"type\":\"a\",\"major\":136,\"access\":\"w\"}]}");
+        if (cgroup_update(cg2, upd, &err) < 0)
+                fail_msg("update devices: %s", err.msg);
+        free(devlist);
+        snprintf(cgpath, sizeof(cgpath), "%s/devices%s/devices.list", ROOT, rel);
+        devlist = read_text(cgpath);
+        assert_non_null(devlist);
+        if (strcmp(devlist, "c 1:3 rwm\nc 136:* r\nb 136:* r\nc 1:9 rw\n") != 0)
+                fail_msg("devices.list after update:\n%s", devlist);
+        /* The same list again changes nothing. */
+        if (cgroup_update(cg2, upd, &err) < 0)
+                fail_msg("update devices again: %s", err.msg);
+        json_decref(upd);
+        free(devlist);
+        devlist = read_text(cgpath);
+        assert_string_equal(devlist, "c 1:3 rwm\nc 136:* r\nb 136:* r\nc 1:9 rw\n");
+
         /* kill_all reaches the child */
         if (cgroup_kill_all(cg2, SIGKILL, &err) < 0)
                 fail_msg("kill_all: %s", err.msg);
