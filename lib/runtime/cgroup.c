@@ -465,6 +465,7 @@ int cgroup_create(const cgroup_config_t *cfg, json_t *resources, pid_t pid, cgro
                 cg_res_release(&res);
                 return cell_error_set(err, ENOMEM, "cgroup");
         }
+        cg->rootless = cfg->rootless;
         if ((r = detect(cg, err)) < 0)
                 goto out;
         if ((r = cg->ops->setup(cg, &res, err)) < 0) {
@@ -510,6 +511,8 @@ json_t *cgroup_to_json(const cgroup_t *cg)
         json_object_set_new(o, "version", json_integer(cg->version));
         json_object_set_new(o, "root", json_string(cg->root));
         json_object_set_new(o, "cgroupsPath", json_string(cg->rel));
+        if (cg->rootless)
+                json_object_set_new(o, "rootless", json_true());
         if (cg->version == 2) {
                 json_object_set_new(o, "path", json_string(cg->h[0].path));
                 if (cg->bpf_prog_id)
@@ -567,6 +570,7 @@ int cgroup_load(json_t *saved, cgroup_t **ret, cell_error_t *err)
         if (!cg)
                 return cell_error_set(err, ENOMEM, "cgroup state");
         cg->version = (int)json_integer_value(version);
+        cg->rootless = json_is_true(json_object_get(saved, "rootless"));
         if (cg->version == 2) {
                 json_t *id = json_object_get(saved, "devicesProgramId");
 
@@ -671,7 +675,7 @@ static int collect_pids(int dirfd, const char *path, pidv_t *pv, cell_error_t *e
         struct stat st;
         int fd, r;
 
-        if ((r = fs_read_file_at(dirfd, "cgroup.procs", 0, &text, NULL, err)) < 0)
+        if (fs_read_file_at(dirfd, "cgroup.procs", 0, &text, NULL, err) < 0)
                 return cell_error_prefix(err, "%s", path);
         if (pidv_parse(pv, text) < 0)
                 return cell_error_set(err, ENOMEM, "%s/cgroup.procs", path);

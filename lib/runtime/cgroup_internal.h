@@ -66,6 +66,7 @@ struct cgroup {
         size_t n;             /* how many */
         cg_hier_t *v2dir;     /* the cgroup2 entry: all of it on v2, the unified one on hybrid */
         uint32_t bpf_prog_id; /* v2: the device program we attached (0 = none) */
+        bool rootless;        /* created for an unprivileged user (kept in the state) */
 };
 
 /* ---- linux.resources, parsed (cgroup_res.c) ----

@@ -19,6 +19,7 @@
 #include "cgroup_internal.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "log.h"
 #include "strutil.h"
 
 #define FREEZE_TIMEOUT_US (5 * 1000000LL)
@@ -454,8 +455,17 @@ static int v2_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
 
                 if (dfd < 0)
                         return cell_error_prefix(err, "linux.resources.devices");
-                if ((r = cgroup_bpf_devices(dfd, h->path, res->devices, res->n_devices,
-                                            !update && h->created > 0, &cg->bpf_prog_id, err)) < 0)
+                r = cgroup_bpf_devices(dfd, h->path, res->devices, res->n_devices, !update && h->created > 0,
+                                       &cg->bpf_prog_id, err);
+                /* Loading a device program needs privilege a user's delegated
+                 * cgroup does not give; runc and crun go without, and so do
+                 * we: such a user cannot make device nodes anyway. */
+                if (r == -EPERM && cg->rootless) {
+                        log_debug("%s: no device program for a rootless container", h->path);
+                        cell_error_clear(err);
+                        r = 0;
+                }
+                if (r < 0)
                         return r;
         }
         /* Last: unified entries win over the converted values, as in runc. */

@@ -1098,6 +1098,36 @@ static void v2_body(const char *mnt, const char *tmp)
                       "message: %s", err.msg);
                 CHECK(!path_exists("%s%s", mnt, rel), "%s%s is left", mnt, rel);
         }
+        /* A user's delegated cgroup: the directory is theirs, the device
+         * program is not (loading one needs privilege), and a rootless
+         * container goes without it, as with runc and crun. */
+        snprintf(dir, sizeof(dir), "%s%s-v2/delegated", mnt, base);
+        CHECK(mkdir(dir, 0755) == 0 && chown(dir, 65534, 65534) == 0, "delegate %s: %s", dir,
+              strerror(errno));
+        snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
+        CHECK(chown(file, 65534, 65534) == 0, "chown %s", file);
+        sleeper = fork();
+        CHECK(sleeper >= 0, "fork");
+        if (sleeper == 0) {
+                cgroup_config_t ucfg = {.root = mnt, .rootless = true};
+                char urel[160];
+
+                snprintf(urel, sizeof(urel), "%s-v2/delegated/ctr", base);
+                ucfg.cgroups_path = urel;
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(10);
+                res = parse_json("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}");
+                if (cgroup_create(&ucfg, res, 0, &cg, &err) < 0) {
+                        fprintf(stderr, "rootless create: %s\n", err.msg);
+                        _exit(11);
+                }
+                _exit(cg && cg->bpf_prog_id == 0 && cg->rootless ? 0 : 12);
+        }
+        status = wait_kid(sleeper);
+        CHECK(status == 0, "rootless create in a delegated cgroup: exit %d", status);
+        snprintf(file, sizeof(file), "%s/ctr", dir);
+        CHECK(rmdir(file) == 0 && rmdir(dir) == 0, "rmdir %s: %s", file, strerror(errno));
+
         snprintf(dir, sizeof(dir), "%s%s-v2", mnt, base);
         CHECK(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
         close(go[0]);
@@ -1115,6 +1145,8 @@ static void test_v2_private_mount(void **state)
                 return;
         }
         assert_non_null(mkdtemp(tmp));
+        /* The rootless case below runs as nobody and must reach the mount. */
+        assert_int_equal(chmod(tmp, 0755), 0);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
