@@ -473,9 +473,11 @@ int cgroup_create(const cgroup_config_t *cfg, json_t *resources, pid_t pid, cgro
 
                 cgroup_rollback(cg, 0);
                 /* Unprivileged and asking for nothing: run without a cgroup
-                 * of our own, as runc does. */
+                 * of our own, as runc does. Device rules do not count: such
+                 * a container cannot make device nodes, and the ones it gets
+                 * are bind mounts the host's permissions already guard. */
                 if (cfg->rootless && (code == EPERM || code == EACCES || code == EROFS) &&
-                    cg_res_json_empty(resources)) {
+                    cg_res_json_empty(resources, true)) {
                         cell_error_clear(err);
                         r = 0;
                 }

@@ -331,9 +331,13 @@ static void test_resources_parse(void **state)
         cg_res_release(&res);
         json_decref(j);
 
-        assert_true(cg_res_json_empty(NULL));
+        assert_true(cg_res_json_empty(NULL, false));
         j = parse_json("{\"devices\":[],\"memory\":{},\"unified\":null}");
-        assert_true(cg_res_json_empty(j));
+        assert_true(cg_res_json_empty(j, false));
+        json_decref(j);
+        j = parse_json("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],\"memory\":{\"limit\":null}}");
+        assert_false(cg_res_json_empty(j, false));
+        assert_true(cg_res_json_empty(j, true));
         json_decref(j);
 
         expect_res_error("{\"memory\":{\"limit\":\"1G\"}}",
@@ -879,7 +883,7 @@ static void test_rootless(void **state)
                 cfg.cgroups_path = rel;
                 if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
                         _exit(10);
-                res = json_pack("{s:[]}", "devices");
+                res = json_pack("{s:[{s:b,s:s}]}", "devices", "allow", 0, "access", "rwm");
                 if (cgroup_create(&cfg, res, 0, &cg, &err) != 0 || cg != NULL)
                         _exit(11);
                 json_decref(res);
