@@ -996,6 +996,7 @@ static void v2_body(const char *mnt, const char *tmp)
         size_t n = 0;
         int go[2], status;
         pid_t probe, sleeper;
+        bool want_huge;
 
         snprintf(zero, sizeof(zero), "%s/zero", tmp);
         CHECK(mknod(zero, S_IFCHR | 0666, makedev(1, 5)) == 0, "mknod %s: %s", zero, strerror(errno));
@@ -1110,6 +1111,14 @@ static void v2_body(const char *mnt, const char *tmp)
               strerror(errno));
         snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
         CHECK(chown(file, 65534, 65534) == 0, "chown %s", file);
+        snprintf(file, sizeof(file), "%s/cgroup.subtree_control", dir);
+        CHECK(chown(file, 65534, 65534) == 0, "chown %s", file);
+        /* What a delegating systemd does: the controllers enabled above. */
+        want_huge = strstr(ctl, "hugetlb") && path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
+        if (want_huge) {
+                snprintf(file, sizeof(file), "%s%s-v2/cgroup.subtree_control", mnt, base);
+                CHECK(fs_write_existing(file, "+hugetlb", 8, &err) == 0, "%s", err.msg);
+        }
         sleeper = fork();
         CHECK(sleeper >= 0, "fork");
         if (sleeper == 0) {
@@ -1121,6 +1130,9 @@ static void v2_body(const char *mnt, const char *tmp)
                 if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
                         _exit(10);
                 res = parse_json("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}");
+                if (want_huge)
+                        json_object_set_new(res, "hugepageLimits",
+                                            json_pack("[{s:s,s:i}]", "pageSize", "2MB", "limit", 0));
                 if (cgroup_create(&ucfg, res, 0, &cg, &err) < 0) {
                         fprintf(stderr, "rootless create: %s\n", err.msg);
                         _exit(11);
@@ -1129,6 +1141,8 @@ static void v2_body(const char *mnt, const char *tmp)
         }
         status = wait_kid(sleeper);
         CHECK(status == 0, "rootless create in a delegated cgroup: exit %d", status);
+        if (want_huge)
+                CHECK(strcmp(read_line("%s/ctr/hugetlb.2MB.max", dir), "0") == 0, "delegated hugetlb limit");
         snprintf(file, sizeof(file), "%s/ctr", dir);
         CHECK(rmdir(file) == 0 && rmdir(dir) == 0, "rmdir %s: %s", file, strerror(errno));
 
