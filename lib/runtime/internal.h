@@ -50,9 +50,19 @@ typedef struct {
 int create_container(const runtime_create_opts_t *o, bool keep_master, created_t *out, cell_error_t *err);
 
 /* ---- userns.c ---- */
-/* Write /proc/PID/{uid_map,gid_map} (and setgroups when unprivileged) for
- * the new user namespace of pid. */
+/* Write /proc/PID/{uid_map,gid_map} for the new user namespace of pid, from
+ * linux.uidMappings and gidMappings: directly as root or when the caller maps
+ * only its own id (then with setgroups denied), through newuidmap/newgidmap
+ * otherwise. */
 int userns_write_maps(const spec_t *spec, pid_t pid, cell_error_t *err);
+/* The same for any maps; where names their place in the config for errors
+ * ("linux", "mounts[3]"). */
+int userns_write_id_maps(pid_t pid, const spec_id_map_t *uid_maps, size_t n_uid,
+                         const spec_id_map_t *gid_maps, size_t n_gid, const char *where, cell_error_t *err);
+/* A user namespace with these maps and no process in it, as an fd of its
+ * /proc/PID/ns/user (what MOUNT_ATTR_IDMAP takes). */
+int userns_open_with_maps(const spec_id_map_t *uid_maps, size_t n_uid, const spec_id_map_t *gid_maps,
+                          size_t n_gid, const char *where, cell_error_t *err);
 
 /* ---- hooks.c ---- */
 /* Run the hooks of one kind in order; the first failure stops and is returned
