@@ -269,6 +269,8 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                         ;
                 first = -1;
         }
+        if (mounts_send_idmapped(spec, bundle, init, sv[0], err) < 0)
+                goto fail;
 
         st.id = (char *)o->id;
         st.bundle = bundle;

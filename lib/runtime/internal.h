@@ -81,6 +81,7 @@ typedef enum {
         SYNC_PTY,      /* init → parent: the pty master is attached */
         SYNC_CREATED,  /* init → parent: ready, waiting for start */
         SYNC_ERROR,    /* either way: payload = message, code = errno */
+        SYNC_MOUNT_FD, /* parent → init: an idmapped mount's tree; code = index in mounts */
 } sync_type_t;
 
 typedef struct {
@@ -116,8 +117,18 @@ typedef struct {
 __attribute__((noreturn)) void init_main(init_ctx_t *ctx);
 
 /* ---- mounts.c ---- */
-int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd,
-                        cell_error_t *err);
+/* Runtime side, once the container's user namespace exists and before
+ * SYNC_GO: make each idmapped bind mount as a detached tree (this needs
+ * CAP_SYS_ADMIN over the source's file system, which the init in its user
+ * namespace lacks) and send it to the init, one SYNC_MOUNT_FD per mount. */
+int mounts_send_idmapped(const spec_t *spec, const char *bundle, pid_t init, int sync_fd, cell_error_t *err);
+/* Init side, before waiting for SYNC_GO: receive them. *ret_fds gets
+ * spec->n_mounts entries, -1 for a mount that is not idmapped (NULL when
+ * there is none). */
+int mounts_recv_idmapped(const spec_t *spec, int sync_fd, int **ret_fds, cell_error_t *err);
+/* idmap_fds: from mounts_recv_idmapped (may be NULL); the fds are consumed. */
+int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *idmap_fds,
+                        int *ret_rootfd, cell_error_t *err);
 int mounts_setup_dev(const spec_t *spec, int rootfd, bool userns, cell_error_t *err);
 int mounts_bind_console(int rootfd, int slave_fd, cell_error_t *err);
 int mounts_pivot_root(int rootfd, bool no_pivot, cell_error_t *err);
