@@ -498,6 +498,89 @@ int mounts_recv_idmapped(const spec_t *spec, int sync_fd, int **ret_fds, cell_er
         return 0;
 }
 
+/* ---- file systems a user namespace may not mount ---- */
+
+/* data without its gid= option. */
+static char *data_without_gid(const char *data)
+{
+        _cleanup_free_ char *copy = strdup(data);
+        char *out = NULL, *save = NULL;
+
+        if (!copy)
+                return NULL;
+        for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                char *next;
+
+                if (strncmp(o, "gid=", 4) == 0)
+                        continue;
+                next = out ? str_printf("%s,%s", out, o) : strdup(o);
+                free(out);
+                if (!next)
+                        return NULL;
+                out = next;
+        }
+        return out ? out : strdup("");
+}
+
+/* A new instance of some file systems is refused in a user namespace (the
+ * rootless case, or root with linux.uidMappings): the kernel wants the
+ * mounter to own the namespace the instance shows. When the container shares
+ * that namespace with the runtime anyway, the host's instance shows nothing
+ * new, so it is bound instead, as runc does:
+ *   sysfs   without a network namespace owned by the user namespace;
+ *   proc    without a pid namespace of the container's own;
+ *   mqueue  without an ipc namespace of the container's own.
+ * And devpts refuses gid=N when N is not mapped (the tty group, gid 5, in a
+ * config written for root): the mount is made without it, as crun does; the
+ * ptys then belong to the opener's group. Called after new_fs_mount failed;
+ * returns the tree, or -1 with the first error kept. */
+static int mount_in_userns_fallback(const spec_t *spec, const spec_mount_t *m, const char *field,
+                                    cell_error_t *err)
+{
+        const char *host = NULL;
+        cell_error_t err2 = {0};
+        int tree;
+
+        if (strcmp(m->type, "devpts") == 0 && err->code == EINVAL && m->data && strstr(m->data, "gid=")) {
+                _cleanup_free_ char *data = data_without_gid(m->data);
+
+                if (!data)
+                        return -1;
+                tree = new_fs_mount(m->type, m->source, data, m->flags, flags_to_attr(m->flags), field,
+                                    &err2);
+                if (tree >= 0)
+                        log_debug("%s: gid is not mapped in the user namespace, mounted without it", field);
+                return tree >= 0 ? tree : -1;
+        }
+        if (err->code != EPERM && err->code != EACCES)
+                return -1;
+        if (strcmp(m->type, "sysfs") == 0)
+                host = "/sys";
+        else if (strcmp(m->type, "proc") == 0 && !spec->namespaces[SPEC_NS_PID].present)
+                host = "/proc";
+        else if (strcmp(m->type, "mqueue") == 0 && !spec->namespaces[SPEC_NS_IPC].present)
+                host = "/dev/mqueue";
+        if (!host)
+                return -1;
+        tree = clone_tree(AT_FDCWD, host, true, field, &err2);
+        if (tree >= 0 && set_attr(tree, flags_to_attr(m->flags), 0, true, field, &err2) < 0) {
+                close(tree);
+                tree = -1;
+        }
+        if (tree < 0) {
+                cell_error_t first = *err;
+                const char *why = strrchr(err2.msg, ':');
+
+                cell_error_set(err, 0, "%s (in a user namespace; binding the host's %s instead failed:%s)",
+                               first.msg, host, why ? why + 1 : " ?");
+                err->code = first.code;
+                return -1;
+        }
+        log_debug("%s: %s cannot be mounted in this user namespace, bound the host's %s", field, m->type,
+                  host);
+        return tree;
+}
+
 /* ---- one mount ---- */
 
 static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size_t idx, int *idmap_fd,
@@ -552,16 +635,8 @@ static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size
                 } else {
                         tree = new_fs_mount(m->type, m->source, m->data, m->flags, flags_to_attr(m->flags),
                                             field, err);
-                        if (tree < 0 && strcmp(m->type, "sysfs") == 0 && userns &&
-                            (err->code == EPERM || err->code == EACCES)) {
-                                /* sysfs cannot be mounted in a user namespace that
-                                 * does not own the network namespace: bind the
-                                 * host's /sys instead, as runc does. */
-                                tree = clone_tree(AT_FDCWD, "/sys", true, field, err);
-                                if (tree >= 0 &&
-                                    set_attr(tree, flags_to_attr(m->flags), 0, true, field, err) < 0)
-                                        return -1;
-                        }
+                        if (tree < 0 && userns)
+                                tree = mount_in_userns_fallback(spec, m, field, err);
                         if (tree < 0)
                                 return tree;
                 }

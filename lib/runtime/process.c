@@ -78,11 +78,13 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err
                         return cell_error_errno(err, "process.capabilities.bounding: drop %s",
                                                 spec_cap_name(c) ? spec_cap_name(c) : "?");
         }
-        if (!(userns && spec->namespaces[SPEC_NS_USER].present && p->n_additional_gids == 0)) {
-                if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
-                    !(errno == EPERM && userns && p->n_additional_gids == 0))
-                        return cell_error_errno(err, "process.user.additionalGids: setgroups");
-        }
+        /* Also with no additional gids: the groups inherited from the runtime
+         * must not follow the process in. In a user namespace whose gid map
+         * an unprivileged runtime wrote itself, setgroups is denied (dropping
+         * a group could lift a deny-by-group permission) and they stay. */
+        if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+            !(errno == EPERM && userns && p->n_additional_gids == 0))
+                return cell_error_errno(err, "process.user.additionalGids: setgroups");
         if (setresgid(p->gid, p->gid, p->gid) < 0)
                 return cell_error_errno(err, "process.user.gid: setgid %u", p->gid);
         if (setresuid(p->uid, p->uid, p->uid) < 0)
