@@ -415,18 +415,17 @@ static int make_idmapped_tree(const spec_mount_t *m, size_t idx, const char *bun
         }
         tree = open_tree(AT_FDCWD, src,
                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive_bind ? AT_RECURSIVE : 0));
-        if (tree < 0)
-                return cell_error_errno(err, "%s: bind %s", field, src);
-        if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) <
-            0) {
-                e = errno;
-                /* strerror before the hint, so the hint reads as the reason. */
-                cell_error_set(err, 0, "%s: idmapped mount of %s: %s%s", field, src, strerror(e),
-                               idmap_hint(e));
-                err->code = e;
-                return -e;
-        }
-        return steal_fd(&tree);
+        if (tree >= 0 && mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &a,
+                                       sizeof(a)) == 0)
+                return steal_fd(&tree);
+        e = errno;
+        /* strerror before the hint, so the hint reads as the reason. An
+         * unprivileged runtime fails already at open_tree: cloning a mount of
+         * the host's mount namespace is as much beyond it as idmapping. */
+        cell_error_set(err, 0, "%s: idmapped mount of %s: %s%s", field, src, strerror(e),
+                       tree < 0 && e != EPERM ? "" : idmap_hint(e));
+        err->code = e;
+        return -e;
 }
 
 int mounts_send_idmapped(const spec_t *spec, const char *bundle, pid_t init, int sync_fd, cell_error_t *err)
