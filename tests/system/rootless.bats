@@ -315,3 +315,32 @@ add_chown_cap() {
         assert_output_contains "(/data): idmapped mount of $TEST_DIR/src: Operation not permitted"
         assert_output_contains "needs root"
 }
+
+@test "rootless: kill --all reaches the processes of the container beyond its init" {
+        cfg '.root.readonly = false'
+        # sh is pid 1 and has no TERM handler, so only the child dies of TERM;
+        # its end lets sh write the marker.
+        set_args /bin/sh -c '/cellprobe sleep 30 & echo $! >/tmp/child; wait; echo gone >/tmp/done; exec /cellprobe sleep 30'
+        ucell run --detach --bundle "$BUNDLE" c1 </dev/null >"$TEST_DIR/out" 2>&1
+        wait_file "$BUNDLE/rootfs/tmp/child"
+        run -0 ucell kill --all c1 TERM
+        wait_file "$BUNDLE/rootfs/tmp/done" gone
+        assert_equal "$(ustatus c1)" running
+}
+
+@test "rootless: kill --all also when the container's processes run as a subordinate uid" {
+        need_newuidmap
+        read -r suid scount < <(subid /etc/subuid)
+        read -r sgid gcount < <(subid /etc/subgid)
+        cfg '.root.readonly = false
+             | .linux.uidMappings = [{"containerID": 0, "hostID": $su, "size": $sc}]
+             | .linux.gidMappings = [{"containerID": 0, "hostID": $sg, "size": $gc}]' \
+                --argjson su "$suid" --argjson sc "$scount" --argjson sg "$sgid" --argjson gc "$gcount"
+        set_args /bin/sh -c '/cellprobe sleep 30 & echo $! >/tmp/child; wait; echo gone >/tmp/done; exec /cellprobe sleep 30'
+        ucell run --detach --bundle "$BUNDLE" c1 </dev/null >"$TEST_DIR/out" 2>&1
+        wait_file "$BUNDLE/rootfs/tmp/child"
+        run -0 ucell kill --all c1 TERM
+        wait_file "$BUNDLE/rootfs/tmp/done" gone
+        # the marker belongs to the subordinate uid that is root inside
+        assert_equal "$(stat -c %u "$BUNDLE/rootfs/tmp/done")" "$suid"
+}
