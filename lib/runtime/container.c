@@ -177,7 +177,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         if (spec->namespaces[SPEC_NS_USER].present &&
             (geteuid() == 0 ? chown(fifo_path, host_root_uid(spec), host_root_gid(spec))
                             : chmod(fifo_path, 0622)) < 0) {
-                r = cell_error_errno(err, "chown %s", fifo_path);
+                r = cell_error_errno(err, "%s %s", geteuid() == 0 ? "chown" : "chmod", fifo_path);
                 goto out;
         }
         fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC);
