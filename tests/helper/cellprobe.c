@@ -19,17 +19,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -653,6 +656,71 @@ static int cmd_exit(char **argv)
 }
 
 /*
+ * alloc MIB: map MIB MiB of anonymous memory and write to every page, so that
+ * the memory is really charged (a memory limit below it gets the process
+ * OOM-killed). Prints `allocated=MIB` when all of it was touched.
+ */
+static int cmd_alloc(char **argv)
+{
+        long mib;
+        long page = sysconf(_SC_PAGESIZE);
+        char *p;
+
+        if (parse_long(argv[0], 1, 1L << 20, &mib) < 0)
+                return usage_error("alloc: expected a size in MiB");
+        p = mmap(NULL, (size_t)mib << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return fail("mmap", argv[0], errno);
+        for (size_t off = 0; off < (size_t)mib << 20; off += (size_t)page)
+                p[off] = 1;
+        printf("allocated=%ld\n", mib);
+        return 0;
+}
+
+/*
+ * forks N: fork N children that wait to be killed, then kill and reap them.
+ * Prints `forked=K failed=F` and, if a fork failed, `error=ENAME` of the first
+ * failure (EAGAIN under a pids limit).
+ */
+static int cmd_forks(char **argv)
+{
+        long n, forked = 0, failed = 0;
+        int first_errno = 0;
+        pid_t *pids;
+
+        if (parse_long(argv[0], 1, 10000, &n) < 0)
+                return usage_error("forks: expected a count from 1 to 10000");
+        pids = calloc((size_t)n, sizeof(*pids));
+        if (pids == NULL)
+                return fail("calloc", NULL, errno);
+        fflush(stdout);
+        for (long i = 0; i < n; i++) {
+                pid_t pid = fork();
+
+                if (pid == 0) {
+                        pause();
+                        _exit(0);
+                }
+                if (pid < 0) {
+                        if (first_errno == 0)
+                                first_errno = errno;
+                        failed++;
+                        continue;
+                }
+                pids[forked++] = pid;
+        }
+        for (long i = 0; i < forked; i++)
+                kill(pids[i], SIGKILL);
+        for (long i = 0; i < forked; i++)
+                waitpid(pids[i], NULL, 0);
+        free(pids);
+        printf("forked=%ld failed=%ld\n", forked, failed);
+        if (first_errno != 0)
+                printf("error=%s\n", errno_name(first_errno));
+        return 0;
+}
+
+/*
  * CVE-2019-5736 emulation. A process inside the container holds an O_PATH fd on
  * /proc/PID/exe of a runtime process that has joined the container (e.g. during
  * `exec`), waits until that process has exec'd the container program (so the
@@ -796,6 +864,8 @@ static const struct command commands[] = {
         {"ls-escape", 1, cmd_ls_escape, " PATH"},
         {"sleep", 1, cmd_sleep, " SECONDS"},
         {"exit", 1, cmd_exit, " CODE"},
+        {"alloc", 1, cmd_alloc, " MIB"},
+        {"forks", 1, cmd_forks, " N"},
         {"exe-attack", 2, cmd_exe_attack, " PID OUT"},
         {"report", 0, cmd_report, ""},
         {"help", 0, cmd_help, ""},
