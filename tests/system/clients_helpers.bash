@@ -4,8 +4,9 @@
 # Debian's podman and containerd/ctr drive cell ($CELL) as their OCI runtime.
 # Load it after helpers.bash (for CELL, CELLPROBE, MAKE_BUNDLE and the asserts).
 #
-#   clients_require CMD...     skip (with the reason) when a client is missing:
-#                              only when scripts/deps.sh could not install it
+#   clients_missing CMD...     why the tests cannot run: cell not built, or a
+#                              client that scripts/deps.sh could not install
+#   clients_skip_if_missing    in setup: skip with that reason (CLIENTS_SKIP)
 #   clients_rootfs_tar         print the path of a tar of the test rootfs (static
 #                              busybox + /cellprobe), cached under $CLIENTS_CACHE
 #                              and keyed by the content it is made from
@@ -26,16 +27,30 @@ CLIENTS_CACHE=${CELL_CLIENTS_CACHE:-/var/tmp/cell-clients-cache}
 CLIENT_TIMEOUT=${CELL_CLIENT_TIMEOUT:-60}
 CLIENTS_IMAGE=localhost/cell-clients:latest
 
-# Whatever cannot be run at all is a skip with the reason; everything else is a
-# test that passes or fails.
-clients_require() {
+# clients_missing CMD...: print why the tests cannot run (cell not built, a
+# client not installed) and fail; succeed quietly when everything is there.
+# Bats 1.8 cannot skip from setup_file, so setup_file records the reason in
+# CLIENTS_SKIP and each test's setup skips with it (clients_skip_if_missing).
+clients_missing() {
         local c
-        [ -x "$CELL" ] || skip "cell binary not found at $CELL (build it with ninja -C build)"
-        [ -x "$CELLPROBE" ] || skip "cellprobe not found at $CELLPROBE"
+        if [ ! -x "$CELL" ]; then
+                echo "cell binary not found at $CELL (build it with ninja -C build)"
+                return 1
+        fi
+        if [ ! -x "$CELLPROBE" ]; then
+                echo "cellprobe not found at $CELLPROBE"
+                return 1
+        fi
         for c in "$@"; do
-                command -v "$c" >/dev/null 2>&1 ||
-                        skip "$c is not installed and scripts/deps.sh could not install it"
+                if ! command -v "$c" >/dev/null 2>&1; then
+                        echo "$c is not installed and scripts/deps.sh could not install it"
+                        return 1
+                fi
         done
+}
+
+clients_skip_if_missing() {
+        [ -z "${CLIENTS_SKIP:-}" ] || skip "$CLIENTS_SKIP"
 }
 
 clients_rootfs_tar() {
@@ -95,7 +110,10 @@ pm() {
 # under $PODMAN_DIR) with the test rootfs imported as $CLIENTS_IMAGE.
 podman_setup_file() {
         local env_vars='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"' v
-        clients_require podman conmon
+        CLIENTS_SKIP=$(clients_missing podman conmon) || {
+                export CLIENTS_SKIP
+                return 0
+        }
         PODMAN_DIR=$(mktemp -d /var/tmp/cell-podman.XXXXXX)
         chmod 0755 "$PODMAN_DIR"
         # conmon starts the runtime with only the variables listed here: pass the
@@ -170,7 +188,10 @@ ctrc() {
 # containerd_setup_file: a containerd of our own, with root, state, socket and
 # plugin dirs under $CTD_DIR and the CRI plugin off; its pid in $CTD_PID.
 containerd_setup_file() {
-        clients_require containerd ctr containerd-shim-runc-v2
+        CLIENTS_SKIP=$(clients_missing containerd ctr containerd-shim-runc-v2) || {
+                export CLIENTS_SKIP
+                return 0
+        }
         CTD_DIR=$(mktemp -d /var/tmp/cell-ctd.XXXXXX)
         chmod 0755 "$CTD_DIR"
         CTD_SOCK=$CTD_DIR/containerd.sock

@@ -46,6 +46,7 @@ teardown_file() {
 }
 
 setup() {
+        clients_skip_if_missing
         TEST_DIR=$(mktemp -d /var/tmp/cell-test.XXXXXX)
         chmod 0755 "$TEST_DIR"
         ROOTFS=$TEST_DIR/rootfs

@@ -53,6 +53,7 @@ teardown_file() {
 }
 
 setup() {
+        clients_skip_if_missing
         TEST_DIR=$(mktemp -d /var/tmp/cell-test.XXXXXX)
 }
 
