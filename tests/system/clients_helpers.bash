@@ -11,6 +11,8 @@
 #                              busybox + /cellprobe), cached under $CLIENTS_CACHE
 #                              and keyed by the content it is made from
 #   clients_umount_under DIR   lazily unmount every mount point under DIR
+#   clients_wrap_runtime DIR   with CELL_ARGV_LOG=FILE set, point CELL at a
+#                              wrapper (named cell) that logs each argv to FILE
 #   podman_setup_file          private podman config + storage, image imported
 #   pm ARGS...                 podman --runtime $CELL ARGS... with that config
 #   containerd_setup_file      a private containerd on its own socket
@@ -88,6 +90,23 @@ clients_umount_under() {
                 done
 }
 
+# With CELL_ARGV_LOG=FILE, the clients get a wrapper named `cell` (podman names
+# a runtime after its file name) that appends each argv to FILE and then execs
+# the real binary: how the argv lists in podman.bats and containerd.bats were
+# recorded. For example: CELL_ARGV_LOG=/tmp/argv bats tests/system/podman.bats
+clients_wrap_runtime() {
+        local dir=$1
+        [ -n "${CELL_ARGV_LOG:-}" ] || return 0
+        mkdir -p "$dir/argv-bin"
+        cat >"$dir/argv-bin/cell" <<EOF
+#!/bin/sh
+printf '%s\\n' "\$*" >>"$CELL_ARGV_LOG"
+exec "$CELL" "\$@"
+EOF
+        chmod 0755 "$dir/argv-bin/cell"
+        export CELL=$dir/argv-bin/cell
+}
+
 # wait_for DESCRIPTION COMMAND...: poll (up to ~10 s) until COMMAND succeeds.
 wait_for() {
         local what=$1 i
@@ -102,8 +121,10 @@ wait_for() {
 
 # ---- podman -------------------------------------------------------------------------------
 
+# From $PODMAN_DIR: conmon writes an `oom` file into its working directory
+# when the container is OOM-killed.
 pm() {
-        timeout -k 5 "$CLIENT_TIMEOUT" podman --runtime "$CELL" "$@"
+        (cd "$PODMAN_DIR" && timeout -k 5 "$CLIENT_TIMEOUT" podman --runtime "$CELL" "$@")
 }
 
 # podman_setup_file: a private podman (config, storage, locks, events, tmp dir
@@ -116,6 +137,7 @@ podman_setup_file() {
         }
         PODMAN_DIR=$(mktemp -d /var/tmp/cell-podman.XXXXXX)
         chmod 0755 "$PODMAN_DIR"
+        clients_wrap_runtime "$PODMAN_DIR"
         # conmon starts the runtime with only the variables listed here: pass the
         # sanitizer settings of a sanitized build of cell through.
         for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
@@ -194,6 +216,7 @@ containerd_setup_file() {
         }
         CTD_DIR=$(mktemp -d /var/tmp/cell-ctd.XXXXXX)
         chmod 0755 "$CTD_DIR"
+        clients_wrap_runtime "$CTD_DIR"
         CTD_SOCK=$CTD_DIR/containerd.sock
         cat >"$CTD_DIR/config.toml" <<EOF
 version = 2
