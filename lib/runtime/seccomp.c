@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <linux/filter.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +87,24 @@ static void seccomp_ctx_releasep(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
+/* A mistake in the profile: the message names the field and says what is
+ * wrong, which is all there is to say, so no strerror text is appended (the
+ * code still tells the caller what kind of failure it is). */
+static int seccomp_config_error(cell_error_t *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int seccomp_config_error(cell_error_t *err, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err) {
+                va_start(ap, fmt);
+                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+                err->code = code;
+        }
+        return -code;
+}
+
 /* ---- JSON fields ---- */
 
 /* Unsigned integers up to max. spec_parse reads a document holding an
@@ -97,8 +117,8 @@ static int seccomp_json_uint(json_t *v, const char *field, uint64_t max, uint64_
                 json_int_t i = json_integer_value(v);
 
                 if (i < 0 || (uint64_t)i > max)
-                        return cell_error_set(err, ERANGE, "%s: %lld is out of range [0, %llu]", field,
-                                              (long long)i, (unsigned long long)max);
+                        return seccomp_config_error(err, ERANGE, "%s: %lld is out of range [0, %llu]", field,
+                                                    (long long)i, (unsigned long long)max);
                 *ret = (uint64_t)i;
                 return 0;
         }
@@ -115,15 +135,15 @@ static int seccomp_json_uint(json_t *v, const char *field, uint64_t max, uint64_
                         u = (uint64_t)d;
                         if ((double)u == d) {
                                 if (u > max)
-                                        return cell_error_set(err, ERANGE,
-                                                              "%s: %llu is out of range [0, %llu]", field,
-                                                              (unsigned long long)u, (unsigned long long)max);
+                                        return seccomp_config_error(
+                                                err, ERANGE, "%s: %llu is out of range [0, %llu]", field,
+                                                (unsigned long long)u, (unsigned long long)max);
                                 *ret = u;
                                 return 0;
                         }
                 }
         }
-        return cell_error_set(err, EINVAL, "%s: expected an unsigned integer", field);
+        return seccomp_config_error(err, EINVAL, "%s: expected an unsigned integer", field);
 }
 
 /* A string member; NULL when absent or null. */
@@ -136,7 +156,7 @@ static int seccomp_json_string(json_t *obj, const char *key, const char *field, 
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_string(v))
-                return cell_error_set(err, EINVAL, "%s: expected a string", field);
+                return seccomp_config_error(err, EINVAL, "%s: expected a string", field);
         *ret = json_string_value(v);
         return 0;
 }
@@ -151,7 +171,7 @@ static int seccomp_json_array(json_t *obj, const char *key, const char *field, j
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_array(v))
-                return cell_error_set(err, EINVAL, "%s: expected an array", field);
+                return seccomp_config_error(err, EINVAL, "%s: expected an array", field);
         *ret = v;
         return 0;
 }
@@ -189,16 +209,17 @@ static int seccomp_parse_action(json_t *obj, const char *action_key, const char 
         if ((r = seccomp_json_string(obj, action_key, action_field, &name, err)) < 0)
                 return r;
         if (!name)
-                return cell_error_set(err, EINVAL, "%s: missing", action_field);
+                return seccomp_config_error(err, EINVAL, "%s: missing", action_field);
         for (size_t i = 0; i < ARRAY_SIZE(seccomp_actions); i++) {
                 if (strcmp(name, seccomp_actions[i].name) != 0)
                         continue;
                 if (errno_json && !json_is_null(errno_json)) {
                         if (!seccomp_actions[i].takes_errno)
-                                return cell_error_set(err, EINVAL,
-                                                      "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an "
-                                                      "errno, not %s",
-                                                      errno_field, name);
+                                return seccomp_config_error(
+                                        err, EINVAL,
+                                        "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an "
+                                        "errno, not %s",
+                                        errno_field, name);
                         /* SECCOMP_RET_DATA is 16 bits wide. */
                         if ((r = seccomp_json_uint(errno_json, errno_field, 0xffff, &errno_ret, err)) < 0)
                                 return r;
@@ -207,7 +228,7 @@ static int seccomp_parse_action(json_t *obj, const char *action_key, const char 
                                                       : seccomp_actions[i].action;
                 return 0;
         }
-        return cell_error_set(err, EINVAL, "%s: unknown action \"%s\"", action_field, name);
+        return seccomp_config_error(err, EINVAL, "%s: unknown action \"%s\"", action_field, name);
 }
 
 static bool seccomp_action_is_notify(uint32_t action)
@@ -231,12 +252,12 @@ static int seccomp_add_arch(scmp_filter_ctx ctx, const char *name, const char *f
         n = strlen(name);
         if (n <= sizeof(prefix) - 1 || strncmp(name, prefix, sizeof(prefix) - 1) != 0 ||
             n - (sizeof(prefix) - 1) >= sizeof(lower))
-                return cell_error_set(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
+                return seccomp_config_error(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
         for (size_t i = sizeof(prefix) - 1; i <= n; i++)
                 lower[i - (sizeof(prefix) - 1)] = (char)tolower((unsigned char)name[i]);
         arch = seccomp_arch_resolve_name(lower);
         if (arch == 0)
-                return cell_error_set(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
+                return seccomp_config_error(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
         r = seccomp_arch_add(ctx, arch);
         /* EEXIST: the native architecture (always in the filter) or a
          * duplicate. EDOM: an architecture of the other byte order, which
@@ -276,13 +297,14 @@ static int seccomp_parse_flags(json_t *arr, unsigned int *ret, cell_error_t *err
                 size_t k;
 
                 if (!name)
-                        return cell_error_set(err, EINVAL, "linux.seccomp.flags[%zu]: expected a string", i);
+                        return seccomp_config_error(err, EINVAL,
+                                                    "linux.seccomp.flags[%zu]: expected a string", i);
                 for (k = 0; k < ARRAY_SIZE(seccomp_flags); k++)
                         if (strcmp(name, seccomp_flags[k].name) == 0)
                                 break;
                 if (k == ARRAY_SIZE(seccomp_flags))
-                        return cell_error_set(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
-                                              name);
+                        return seccomp_config_error(err, EINVAL,
+                                                    "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i, name);
                 *ret |= seccomp_flags[k].flag;
         }
         return 0;
@@ -315,17 +337,17 @@ static int seccomp_parse_arg(json_t *a, const char *field, struct scmp_arg_cmp *
         int r;
 
         if (!json_is_object(a))
-                return cell_error_set(err, EINVAL, "%s: expected an object", field);
+                return seccomp_config_error(err, EINVAL, "%s: expected an object", field);
 
         snprintf(sub, sizeof(sub), "%s.index", field);
         if (!(v = json_object_get(a, "index")))
-                return cell_error_set(err, EINVAL, "%s: missing", sub);
+                return seccomp_config_error(err, EINVAL, "%s: missing", sub);
         if ((r = seccomp_json_uint(v, sub, SECCOMP_MAX_ARGS - 1, &index, err)) < 0)
                 return r;
 
         snprintf(sub, sizeof(sub), "%s.value", field);
         if (!(v = json_object_get(a, "value")))
-                return cell_error_set(err, EINVAL, "%s: missing", sub);
+                return seccomp_config_error(err, EINVAL, "%s: missing", sub);
         if ((r = seccomp_json_uint(v, sub, UINT64_MAX, &value, err)) < 0)
                 return r;
 
@@ -338,12 +360,12 @@ static int seccomp_parse_arg(json_t *a, const char *field, struct scmp_arg_cmp *
         if ((r = seccomp_json_string(a, "op", sub, &op, err)) < 0)
                 return r;
         if (!op)
-                return cell_error_set(err, EINVAL, "%s: missing", sub);
+                return seccomp_config_error(err, EINVAL, "%s: missing", sub);
         for (k = 0; k < ARRAY_SIZE(seccomp_ops); k++)
                 if (strcmp(op, seccomp_ops[k].name) == 0)
                         break;
         if (k == ARRAY_SIZE(seccomp_ops))
-                return cell_error_set(err, EINVAL, "%s: unknown operator \"%s\"", sub, op);
+                return seccomp_config_error(err, EINVAL, "%s: unknown operator \"%s\"", sub, op);
 
         /* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the value
          * the masked argument must equal, which is libseccomp's order. */
@@ -387,7 +409,7 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
 
         snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu]", i);
         if (!json_is_object(entry))
-                return cell_error_set(err, EINVAL, "%s: expected an object", field);
+                return seccomp_config_error(err, EINVAL, "%s: expected an object", field);
 
         snprintf(action_field, sizeof(action_field), "%s.action", field);
         snprintf(errno_field, sizeof(errno_field), "%s.errnoRet", field);
@@ -418,7 +440,8 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
         snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu].names", i);
         names = json_object_get(entry, "names");
         if (!names || !json_is_array(names) || json_array_size(names) == 0)
-                return cell_error_set(err, EINVAL, "%s: expected a non-empty array of syscall names", field);
+                return seccomp_config_error(err, EINVAL, "%s: expected a non-empty array of syscall names",
+                                            field);
         n_names = json_array_size(names);
         nrs = calloc(n_names, sizeof(*nrs));
         if (!nrs)
@@ -428,7 +451,7 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
                 const char *name = json_string_value(v);
 
                 if (!name)
-                        return cell_error_set(err, EINVAL, "%s[%zu]: expected a string", field, k);
+                        return seccomp_config_error(err, EINVAL, "%s[%zu]: expected a string", field, k);
                 nrs[k] = seccomp_syscall_resolve_name(name);
                 if (nrs[k] == __NR_SCMP_ERROR) {
                         if (first_unknown == SIZE_MAX)
@@ -438,8 +461,9 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
                 }
         }
         if (n_known == 0)
-                return cell_error_set(err, EINVAL, "%s[%zu]: unknown syscall \"%s\"", field, first_unknown,
-                                      json_string_value(json_array_get(names, first_unknown)));
+                return seccomp_config_error(err, EINVAL, "%s[%zu]: unknown syscall \"%s\"", field,
+                                            first_unknown,
+                                            json_string_value(json_array_get(names, first_unknown)));
 
         /* libseccomp refuses a rule whose action is the default one (EACCES);
          * such a rule changes nothing, so it is left out. */
@@ -495,15 +519,15 @@ static int seccomp_export(scmp_filter_ctx ctx, seccomp_prog_t *p, cell_error_t *
                 return cell_error_errno(err, "linux.seccomp: exporting the BPF program");
         size = (size_t)st.st_size;
         if (size == 0 || size % sizeof(struct sock_filter) != 0)
-                return cell_error_set(err, EINVAL,
-                                      "linux.seccomp: libseccomp exported %zu bytes, not a program", size);
+                return seccomp_config_error(
+                        err, EINVAL, "linux.seccomp: libseccomp exported %zu bytes, not a program", size);
         /* The kernel refuses longer programs (EINVAL); say so now, before
          * anything is created, rather than from inside the container. */
         if (size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-                return cell_error_set(err, E2BIG,
-                                      "linux.seccomp: the filter has %zu instructions, more than the "
-                                      "kernel's %d",
-                                      size / sizeof(struct sock_filter), BPF_MAXINSNS);
+                return seccomp_config_error(err, E2BIG,
+                                            "linux.seccomp: the filter has %zu instructions, more than the "
+                                            "kernel's %d",
+                                            size / sizeof(struct sock_filter), BPF_MAXINSNS);
         insns = malloc(size);
         if (!insns)
                 return cell_error_set(err, ENOMEM, "linux.seccomp");
@@ -555,7 +579,7 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
         if (!seccomp || json_is_null(seccomp))
                 return 0;
         if (!json_is_object(seccomp))
-                return cell_error_set(err, EINVAL, "linux.seccomp: expected an object");
+                return seccomp_config_error(err, EINVAL, "linux.seccomp: expected an object");
 
         p = calloc(1, sizeof(*p));
         if (!p)
@@ -576,10 +600,10 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
         if (listener_path && !*listener_path)
                 listener_path = NULL;
         if (listener_metadata && !listener_path)
-                return cell_error_set(err, EINVAL,
-                                      "linux.seccomp.listenerMetadata: set without listenerPath");
+                return seccomp_config_error(err, EINVAL,
+                                            "linux.seccomp.listenerMetadata: set without listenerPath");
         if (listener_path && strlen(listener_path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-                return cell_error_set(
+                return seccomp_config_error(
                         err, ENAMETOOLONG,
                         "linux.seccomp.listenerPath: a unix socket path holds at most %zu bytes",
                         sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
@@ -591,7 +615,8 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
 
         ctx = seccomp_init(def_action);
         if (!ctx)
-                return cell_error_set(err, EINVAL, "linux.seccomp.defaultAction: libseccomp refused it");
+                return seccomp_config_error(err, EINVAL,
+                                            "linux.seccomp.defaultAction: libseccomp refused it");
 
         if ((r = seccomp_json_array(seccomp, "architectures", "linux.seccomp.architectures", &arr, err)) < 0)
                 return r;
@@ -601,7 +626,7 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
 
                 snprintf(field, sizeof(field), "linux.seccomp.architectures[%zu]", i);
                 if (!json_is_string(v))
-                        return cell_error_set(err, EINVAL, "%s: expected a string", field);
+                        return seccomp_config_error(err, EINVAL, "%s: expected a string", field);
                 if ((r = seccomp_add_arch(ctx, json_string_value(v), field, err)) < 0)
                         return r;
         }
@@ -618,11 +643,13 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
          * filter without a listener would fail those syscalls with ENOSYS
          * instead of asking anyone, which is not what the profile says. */
         if (uses_notify && !listener_path)
-                return cell_error_set(err, EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
+                return seccomp_config_error(err, EINVAL,
+                                            "linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
         if ((p->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !uses_notify)
-                return cell_error_set(err, EINVAL,
-                                      "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs "
-                                      "SCMP_ACT_NOTIFY and a listenerPath");
+                return seccomp_config_error(
+                        err, EINVAL,
+                        "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs "
+                        "SCMP_ACT_NOTIFY and a listenerPath");
         if (uses_notify) {
                 p->listener = true;
                 p->listener_path = strdup(listener_path);
@@ -810,14 +837,14 @@ int seccomp_send_listener(const seccomp_prog_t *p, int listener_fd, pid_t pid, c
         bool first = true;
 
         if (!p || !p->listener)
-                return cell_error_set(err, EINVAL, "seccomp: the filter has no listener");
+                return seccomp_config_error(err, EINVAL, "seccomp: the filter has no listener");
         if (listener_fd < 0)
-                return cell_error_set(err, EBADF, "seccomp: no listener fd to send");
+                return seccomp_config_error(err, EBADF, "seccomp: no listener fd to send");
 
         state = json_loads(state_json ? state_json : "", 0, &jerr);
         if (!state || !json_is_object(state)) {
                 json_decref(state);
-                return cell_error_set(err, EINVAL, "seccomp: the container state is not a JSON object");
+                return seccomp_config_error(err, EINVAL, "seccomp: the container state is not a JSON object");
         }
         /* "o" hands the reference to state over to msg, also on failure. */
         msg = json_pack("{s:s, s:[s], s:I, s:o}", "ociVersion", SECCOMP_STATE_OCI_VERSION, "fds", "seccompFd",
@@ -826,7 +853,7 @@ int seccomp_send_listener(const seccomp_prog_t *p, int listener_fd, pid_t pid, c
                 return cell_error_set(err, ENOMEM, "seccomp: building the container process state");
         if (p->listener_metadata &&
             json_object_set_new(msg, "metadata", json_string(p->listener_metadata)) < 0)
-                return cell_error_set(err, EINVAL, "linux.seccomp.listenerMetadata: not valid UTF-8");
+                return seccomp_config_error(err, EINVAL, "linux.seccomp.listenerMetadata: not valid UTF-8");
         data = json_dumps(msg, JSON_COMPACT);
         if (!data)
                 return cell_error_set(err, ENOMEM, "seccomp: building the container process state");
