@@ -53,6 +53,9 @@ setup() {
         mkdir "$ROOTFS"
         tar -C "$ROOTFS" -xf "$(clients_rootfs_tar)"
         # cell's state dir for the shim's containers: --runc-root, then /NS.
+        # Container ids end with this run's tag: ctr puts a container in the
+        # cgroup /NS/ID, which two runs of the suite at once would share.
+        TAG=${CTD_DIR##*.}
         RUNC_ROOT=$TEST_DIR/runc
         CELL_STATE=$RUNC_ROOT/default
 }
@@ -85,7 +88,7 @@ task_is() {
 }
 
 @test "ctr run: the container's output and exit code reach ctr" {
-        run ctr_run --rm -- cell-run /bin/sh -c 'echo hello from cell; exit 5'
+        run ctr_run --rm -- cell-run-$TAG /bin/sh -c 'echo hello from cell; exit 5'
         [ "$status" -eq 5 ] || {
                 echo "status $status, output: $output" >&2
                 return 1
@@ -94,69 +97,72 @@ task_is() {
 }
 
 @test "ctr run -d: the task runs, and cell holds it in the shim's state dir" {
-        run ctr_run -d -- cell-detached /bin/sh -c "$LOOP"
+        run ctr_run -d -- cell-detached-$TAG /bin/sh -c "$LOOP"
         assert_success
-        run task_status cell-detached
+        run task_status cell-detached-$TAG
         assert_equal "$output" RUNNING
         local pid
-        pid=$(ctrc task ls | awk '$1 == "cell-detached" { print $2 }')
+        pid=$(ctrc task ls | awk -v id="cell-detached-$TAG" '$1 == id { print $2 }')
         # cell's own view of the container the shim made through it.
-        run "$CELL" --root "$CELL_STATE" state cell-detached
+        run "$CELL" --root "$CELL_STATE" state cell-detached-$TAG
         assert_success
         assert_equal "$(jq -r .status <<<"$output")" running
         assert_equal "$(jq -r .pid <<<"$output")" "$pid"
 }
 
 @test "ctr task exec: output and exit code of a process in the running task" {
-        ctr_run -d -- cell-exec /bin/sh -c "$LOOP"
-        run ctrc task exec --fifo-dir "$TEST_DIR/fifo" --exec-id e1 cell-exec /bin/sh -c 'echo in-exec; exit 3' </dev/null
+        ctr_run -d -- cell-exec-$TAG /bin/sh -c "$LOOP"
+        run ctrc task exec --fifo-dir "$TEST_DIR/fifo" --exec-id e1 cell-exec-$TAG /bin/sh -c 'echo in-exec; exit 3' </dev/null
         [ "$status" -eq 3 ] || {
                 echo "status $status, output: $output" >&2
                 return 1
         }
         assert_output_contains in-exec
         # The exec'd process is in the task's pid namespace: pid 1 is the loop.
-        run ctrc task exec --fifo-dir "$TEST_DIR/fifo" --exec-id e2 cell-exec /bin/cat /proc/1/cmdline </dev/null
+        run ctrc task exec --fifo-dir "$TEST_DIR/fifo" --exec-id e2 cell-exec-$TAG /bin/cat /proc/1/cmdline </dev/null
         assert_success
         assert_output_contains trap
 }
 
 @test "ctr task kill: SIGTERM ends the task with the init's exit code" {
-        ctr_run -d -- cell-kill /bin/sh -c "$LOOP"
-        run ctrc task kill cell-kill
+        ctr_run -d -- cell-kill-$TAG /bin/sh -c "$LOOP"
+        run ctrc task kill cell-kill-$TAG
         assert_success
-        wait_for "task cell-kill to stop" task_is cell-kill STOPPED
+        wait_for "task cell-kill-$TAG to stop" task_is cell-kill-$TAG STOPPED
         # ctr task delete reports the task's exit status (as a warning when non-zero).
-        run ctrc task delete cell-kill
+        run ctrc task delete cell-kill-$TAG
         assert_success
         assert_output_contains "exit code 7"
 }
 
 @test "ctr task kill -s SIGKILL: a task that ignores SIGTERM is killed (137)" {
-        ctr_run -d -- cell-kill9 /bin/sleep 1000
-        run ctrc task kill --signal SIGKILL cell-kill9
+        ctr_run -d -- cell-kill9-$TAG /bin/sleep 1000
+        run ctrc task kill --signal SIGKILL cell-kill9-$TAG
         assert_success
-        wait_for "task cell-kill9 to stop" task_is cell-kill9 STOPPED
-        run ctrc task delete cell-kill9
+        wait_for "task cell-kill9-$TAG to stop" task_is cell-kill9-$TAG STOPPED
+        run ctrc task delete cell-kill9-$TAG
         assert_success
         assert_output_contains "exit code 137"
 }
 
 @test "ctr task delete and container delete: the container is gone from containerd and cell" {
-        ctr_run -d -- cell-delete /bin/sh -c "$LOOP"
-        ctrc task kill cell-delete
-        wait_for "task cell-delete to stop" task_is cell-delete STOPPED
-        run ctrc task delete cell-delete
+        ctr_run -d -- cell-delete-$TAG /bin/sh -c "$LOOP"
+        ctrc task kill cell-delete-$TAG
+        wait_for "task cell-delete-$TAG to stop" task_is cell-delete-$TAG STOPPED
+        run ctrc task delete cell-delete-$TAG
         assert_success
         assert_output_contains "exit code 7"
-        run ctrc container delete cell-delete
+        run ctrc container delete cell-delete-$TAG
         assert_success
         run ctrc container ls -q
         assert_success
-        assert_output_not_contains cell-delete
+        assert_output_not_contains cell-delete-$TAG
         # cell has no container of that name left in the shim's state dir.
-        run "$CELL" --root "$CELL_STATE" state cell-delete
+        run "$CELL" --root "$CELL_STATE" state cell-delete-$TAG
         assert_failure
         run "$CELL" --root "$CELL_STATE" list -q
-        assert_output_not_contains cell-delete
+        assert_output_not_contains cell-delete-$TAG
+        # Nor a cgroup (ctr's cgroupsPath is /default/ID) in any hierarchy.
+        run compgen -G "/sys/fs/cgroup/*/default/cell-delete-$TAG"
+        assert_equal "$output" ""
 }

@@ -126,17 +126,25 @@ pm_state() {
 }
 
 @test "podman rm: a stopped container is removed, rm -f removes a running one" {
+        local id id_f
         run_detached cell-rm
+        id=$(pm inspect --format '{{.Id}}' cell-rm)
         pm stop --time 20 cell-rm >/dev/null
         run pm rm cell-rm
         assert_success
         run pm container exists cell-rm
         [ "$status" -eq 1 ]
         run_detached cell-rm-f
+        id_f=$(pm inspect --format '{{.Id}}' cell-rm-f)
         run pm rm --force --time 0 cell-rm-f
         assert_success
         run pm container exists cell-rm-f
         [ "$status" -eq 1 ]
+        # No cgroup of either is left (cgroupsPath /libpod_parent/libpod-ID).
+        run compgen -G "/sys/fs/cgroup/*/libpod_parent/libpod-$id"
+        assert_equal "$output" ""
+        run compgen -G "/sys/fs/cgroup/*/libpod_parent/libpod-$id_f"
+        assert_equal "$output" ""
 }
 
 @test "podman --memory: an allocation past the limit is OOM-killed (exit 137)" {
