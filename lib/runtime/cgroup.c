@@ -465,6 +465,7 @@ int cgroup_create(const cgroup_config_t *cfg, json_t *resources, pid_t pid, cgro
                 cg_res_release(&res);
                 return cell_error_set(err, ENOMEM, "cgroup");
         }
+        cg->rootless = cfg->rootless;
         if ((r = detect(cg, err)) < 0)
                 goto out;
         if ((r = cg->ops->setup(cg, &res, err)) < 0) {
@@ -472,9 +473,11 @@ int cgroup_create(const cgroup_config_t *cfg, json_t *resources, pid_t pid, cgro
 
                 cgroup_rollback(cg, 0);
                 /* Unprivileged and asking for nothing: run without a cgroup
-                 * of our own, as runc does. */
+                 * of our own, as runc does. Device rules do not count: such
+                 * a container cannot make device nodes, and the ones it gets
+                 * are bind mounts the host's permissions already guard. */
                 if (cfg->rootless && (code == EPERM || code == EACCES || code == EROFS) &&
-                    cg_res_json_empty(resources)) {
+                    cg_res_json_empty(resources, true)) {
                         cell_error_clear(err);
                         r = 0;
                 }
@@ -510,6 +513,8 @@ json_t *cgroup_to_json(const cgroup_t *cg)
         json_object_set_new(o, "version", json_integer(cg->version));
         json_object_set_new(o, "root", json_string(cg->root));
         json_object_set_new(o, "cgroupsPath", json_string(cg->rel));
+        if (cg->rootless)
+                json_object_set_new(o, "rootless", json_true());
         if (cg->version == 2) {
                 json_object_set_new(o, "path", json_string(cg->h[0].path));
                 if (cg->bpf_prog_id)
@@ -567,6 +572,7 @@ int cgroup_load(json_t *saved, cgroup_t **ret, cell_error_t *err)
         if (!cg)
                 return cell_error_set(err, ENOMEM, "cgroup state");
         cg->version = (int)json_integer_value(version);
+        cg->rootless = json_is_true(json_object_get(saved, "rootless"));
         if (cg->version == 2) {
                 json_t *id = json_object_get(saved, "devicesProgramId");
 
@@ -671,7 +677,7 @@ static int collect_pids(int dirfd, const char *path, pidv_t *pv, cell_error_t *e
         struct stat st;
         int fd, r;
 
-        if ((r = fs_read_file_at(dirfd, "cgroup.procs", 0, &text, NULL, err)) < 0)
+        if (fs_read_file_at(dirfd, "cgroup.procs", 0, &text, NULL, err) < 0)
                 return cell_error_prefix(err, "%s", path);
         if (pidv_parse(pv, text) < 0)
                 return cell_error_set(err, ENOMEM, "%s/cgroup.procs", path);

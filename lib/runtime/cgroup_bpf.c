@@ -262,7 +262,7 @@ static bool prog_is_ours(int fd)
 static int find_ours(int cgfd, uint32_t id)
 {
         union bpf_attr attr;
-        uint32_t ids[64];
+        uint32_t ids[64] = {0};
         int found = -1;
 
         memset(&attr, 0, sizeof(attr));

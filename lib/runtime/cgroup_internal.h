@@ -66,6 +66,7 @@ struct cgroup {
         size_t n;             /* how many */
         cg_hier_t *v2dir;     /* the cgroup2 entry: all of it on v2, the unified one on hybrid */
         uint32_t bpf_prog_id; /* v2: the device program we attached (0 = none) */
+        bool rootless;        /* created for an unprivileged user (kept in the state) */
 };
 
 /* ---- linux.resources, parsed (cgroup_res.c) ----
@@ -154,8 +155,9 @@ typedef struct {
 /* Parse linux.resources (NULL gives an empty struct). */
 int cg_res_parse(json_t *resources, cg_res_t *res, cell_error_t *err);
 void cg_res_release(cg_res_t *res);
-/* True when the object asks for nothing (NULL, {}, or only nulls and empty members). */
-bool cg_res_json_empty(json_t *resources);
+/* True when the object asks for nothing (NULL, {}, or only nulls and empty
+ * members), device rules aside when ignore_devices. */
+bool cg_res_json_empty(json_t *resources, bool ignore_devices);
 /* Whether any CPU bandwidth / weight field is set (the cpu controller). */
 bool cg_res_wants_cpu(const cg_res_t *res);
 bool cg_res_wants_blkio(const cg_res_t *res);

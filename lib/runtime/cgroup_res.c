@@ -619,9 +619,19 @@ static bool json_empty(json_t *v)
         return true;
 }
 
-bool cg_res_json_empty(json_t *resources)
+bool cg_res_json_empty(json_t *resources, bool ignore_devices)
 {
-        return json_empty(resources);
+        const char *key;
+        json_t *e;
+
+        if (!json_is_object(resources))
+                return json_empty(resources);
+        json_object_foreach(resources, key, e)
+        {
+                if (!(ignore_devices && strcmp(key, "devices") == 0) && !json_empty(e))
+                        return false;
+        }
+        return true;
 }
 
 bool cg_res_wants_cpu(const cg_res_t *res)

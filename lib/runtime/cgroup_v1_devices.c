@@ -276,7 +276,7 @@ int cgroup_v1_devices(cg_hier_t *h, const cg_res_t *res, bool update, cell_error
                 return cell_error_errno(err, "linux.resources.devices: write %s/devices.deny", h->path);
         if (!update)
                 return write_all(h, allow_fd, deny_fd, res, err);
-        if ((r = emulate(res, &want)) < 0 || (r = read_current(h, &cur)) < 0) {
+        if (emulate(res, &want) < 0 || (r = read_current(h, &cur)) < 0) {
                 r = cell_error_set(err, ENOMEM, "linux.resources.devices");
                 goto out;
         }

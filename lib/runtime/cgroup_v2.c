@@ -19,6 +19,7 @@
 #include "cgroup_internal.h"
 #include "cleanup.h"
 #include "fsutil.h"
+#include "log.h"
 #include "strutil.h"
 
 #define FREEZE_TIMEOUT_US (5 * 1000000LL)
@@ -95,14 +96,27 @@ static uint32_t mask_of_words(const char *s)
         return mask;
 }
 
+/* Whether a controller is listed in a space-separated text. */
+static bool has_word(const char *text, const char *word)
+{
+        size_t wl = strlen(word);
+
+        for (const char *p = text; (p = strstr(p, word)); p += wl)
+                if ((p == text || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' ' || p[wl] == '\n'))
+                        return true;
+        return false;
+}
+
 /* Enable words ("+a +b") in one subtree_control. If the kernel refuses the
- * lot, each on its own: a controller we need must succeed, one we only
- * offer may fail and is dropped from the levels below. */
+ * lot, each on its own: one already enabled is fine (the ancestors of a
+ * user's delegated cgroup are not ours to write, but systemd has enabled
+ * controllers there), a controller we need must succeed, one we only offer
+ * may fail and is dropped from the levels below. */
 static int enable_at(const char *dir, char *words, uint32_t need, const char *const need_field[32],
                      cell_error_t *err)
 {
         _cleanup_free_ char *file = str_printf("%s/cgroup.subtree_control", dir);
-        _cleanup_free_ char *copy = NULL;
+        _cleanup_free_ char *copy = NULL, *enabled = NULL;
         size_t w = 0, cap = strlen(words) + 1;
 
         if (!file)
@@ -112,12 +126,15 @@ static int enable_at(const char *dir, char *words, uint32_t need, const char *co
         copy = strdup(words);
         if (!copy)
                 return cell_error_set(err, ENOMEM, "cgroup.subtree_control");
+        if (fs_read_file(file, 4096, &enabled, NULL, NULL) < 0)
+                enabled = NULL;
         words[0] = '\0';
         for (char *save = NULL, *tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
                 uint32_t bit = cg_controller_bit(tok + 1, strlen(tok + 1), true);
                 int e;
 
-                if (fs_write_existing(file, tok, strlen(tok), NULL) == 0) {
+                if ((enabled && has_word(enabled, tok + 1)) ||
+                    fs_write_existing(file, tok, strlen(tok), NULL) == 0) {
                         /* A subset of the original words: always fits. */
                         w += (size_t)snprintf(words + w, cap - w, "%s%s", w ? " " : "", tok);
                         continue;
@@ -136,12 +153,13 @@ int cgroup_v2_enable_controllers(cg_hier_t *h, uint32_t need, const char *const 
         _cleanup_free_ char *avail_text = NULL, *words = NULL, *ctl = NULL, *dir = NULL;
         uint32_t avail, missing;
         size_t wl = 0;
+        int r;
 
         ctl = str_printf("%.*s/cgroup.controllers", (int)h->mount_len, h->path);
         if (!ctl)
                 return cell_error_set(err, ENOMEM, "cgroup.controllers");
-        if (fs_read_file(ctl, 4096, &avail_text, NULL, err) < 0)
-                return -errno;
+        if ((r = fs_read_file(ctl, 4096, &avail_text, NULL, err)) < 0)
+                return r;
         avail_text[strcspn(avail_text, "\n")] = '\0';
         avail = mask_of_words(avail_text);
         missing = need & ~avail;
@@ -177,8 +195,6 @@ int cgroup_v2_enable_controllers(cg_hier_t *h, uint32_t need, const char *const 
         if (!dir)
                 return cell_error_set(err, ENOMEM, "cgroup.subtree_control");
         for (size_t i = h->mount_len;; i++) {
-                int r;
-
                 if (dir[i] != '/' && dir[i] != '\0')
                         continue;
                 if (dir[i] == '\0')
@@ -454,8 +470,17 @@ static int v2_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
 
                 if (dfd < 0)
                         return cell_error_prefix(err, "linux.resources.devices");
-                if ((r = cgroup_bpf_devices(dfd, h->path, res->devices, res->n_devices,
-                                            !update && h->created > 0, &cg->bpf_prog_id, err)) < 0)
+                r = cgroup_bpf_devices(dfd, h->path, res->devices, res->n_devices, !update && h->created > 0,
+                                       &cg->bpf_prog_id, err);
+                /* Loading a device program needs privilege a user's delegated
+                 * cgroup does not give; runc and crun go without, and so do
+                 * we: such a user cannot make device nodes anyway. */
+                if (r == -EPERM && cg->rootless) {
+                        log_debug("%s: no device program for a rootless container", h->path);
+                        cell_error_clear(err);
+                        r = 0;
+                }
+                if (r < 0)
                         return r;
         }
         /* Last: unified entries win over the converted values, as in runc. */

@@ -331,9 +331,13 @@ static void test_resources_parse(void **state)
         cg_res_release(&res);
         json_decref(j);
 
-        assert_true(cg_res_json_empty(NULL));
+        assert_true(cg_res_json_empty(NULL, false));
         j = parse_json("{\"devices\":[],\"memory\":{},\"unified\":null}");
-        assert_true(cg_res_json_empty(j));
+        assert_true(cg_res_json_empty(j, false));
+        json_decref(j);
+        j = parse_json("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}],\"memory\":{\"limit\":null}}");
+        assert_false(cg_res_json_empty(j, false));
+        assert_true(cg_res_json_empty(j, true));
         json_decref(j);
 
         expect_res_error("{\"memory\":{\"limit\":\"1G\"}}",
@@ -879,7 +883,7 @@ static void test_rootless(void **state)
                 cfg.cgroups_path = rel;
                 if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
                         _exit(10);
-                res = json_pack("{s:[]}", "devices");
+                res = json_pack("{s:[{s:b,s:s}]}", "devices", "allow", 0, "access", "rwm");
                 if (cgroup_create(&cfg, res, 0, &cg, &err) != 0 || cg != NULL)
                         _exit(11);
                 json_decref(res);
@@ -992,6 +996,7 @@ static void v2_body(const char *mnt, const char *tmp)
         size_t n = 0;
         int go[2], status;
         pid_t probe, sleeper;
+        bool want_huge;
 
         snprintf(zero, sizeof(zero), "%s/zero", tmp);
         CHECK(mknod(zero, S_IFCHR | 0666, makedev(1, 5)) == 0, "mknod %s: %s", zero, strerror(errno));
@@ -1098,6 +1103,49 @@ static void v2_body(const char *mnt, const char *tmp)
                       "message: %s", err.msg);
                 CHECK(!path_exists("%s%s", mnt, rel), "%s%s is left", mnt, rel);
         }
+        /* A user's delegated cgroup: the directory is theirs, the device
+         * program is not (loading one needs privilege), and a rootless
+         * container goes without it, as with runc and crun. */
+        snprintf(dir, sizeof(dir), "%s%s-v2/delegated", mnt, base);
+        CHECK(mkdir(dir, 0755) == 0 && chown(dir, 65534, 65534) == 0, "delegate %s: %s", dir,
+              strerror(errno));
+        snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
+        CHECK(chown(file, 65534, 65534) == 0, "chown %s", file);
+        snprintf(file, sizeof(file), "%s/cgroup.subtree_control", dir);
+        CHECK(chown(file, 65534, 65534) == 0, "chown %s", file);
+        /* What a delegating systemd does: the controllers enabled above. */
+        want_huge = strstr(ctl, "hugetlb") && path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
+        if (want_huge) {
+                snprintf(file, sizeof(file), "%s%s-v2/cgroup.subtree_control", mnt, base);
+                CHECK(fs_write_existing(file, "+hugetlb", 8, &err) == 0, "%s", err.msg);
+        }
+        sleeper = fork();
+        CHECK(sleeper >= 0, "fork");
+        if (sleeper == 0) {
+                cgroup_config_t ucfg = {.root = mnt, .rootless = true};
+                char urel[160];
+
+                snprintf(urel, sizeof(urel), "%s-v2/delegated/ctr", base);
+                ucfg.cgroups_path = urel;
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(10);
+                res = parse_json("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}");
+                if (want_huge)
+                        json_object_set_new(res, "hugepageLimits",
+                                            json_pack("[{s:s,s:i}]", "pageSize", "2MB", "limit", 0));
+                if (cgroup_create(&ucfg, res, 0, &cg, &err) < 0) {
+                        fprintf(stderr, "rootless create: %s\n", err.msg);
+                        _exit(11);
+                }
+                _exit(cg && cg->bpf_prog_id == 0 && cg->rootless ? 0 : 12);
+        }
+        status = wait_kid(sleeper);
+        CHECK(status == 0, "rootless create in a delegated cgroup: exit %d", status);
+        if (want_huge)
+                CHECK(strcmp(read_line("%s/ctr/hugetlb.2MB.max", dir), "0") == 0, "delegated hugetlb limit");
+        snprintf(file, sizeof(file), "%s/ctr", dir);
+        CHECK(rmdir(file) == 0 && rmdir(dir) == 0, "rmdir %s: %s", file, strerror(errno));
+
         snprintf(dir, sizeof(dir), "%s%s-v2", mnt, base);
         CHECK(rmdir(dir) == 0, "rmdir %s: %s", dir, strerror(errno));
         close(go[0]);
@@ -1115,6 +1163,8 @@ static void test_v2_private_mount(void **state)
                 return;
         }
         assert_non_null(mkdtemp(tmp));
+        /* The rootless case below runs as nobody and must reach the mount. */
+        assert_int_equal(chmod(tmp, 0755), 0);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
