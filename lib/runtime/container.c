@@ -230,9 +230,13 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 r = cell_error_errno(err, "mkfifo %s", fifo_path);
                 goto out;
         }
+        /* The init opens the fifo as root of its user namespace, which may be
+         * another host uid: root hands the fifo over; an unprivileged runtime
+         * cannot, and restores the write bits for others the umask took. */
         if (spec->namespaces[SPEC_NS_USER].present &&
-            chown(fifo_path, host_root_uid(spec), host_root_gid(spec)) < 0) {
-                r = cell_error_errno(err, "chown %s", fifo_path);
+            (geteuid() == 0 ? chown(fifo_path, host_root_uid(spec), host_root_gid(spec))
+                            : chmod(fifo_path, 0622)) < 0) {
+                r = cell_error_errno(err, "%s %s", geteuid() == 0 ? "chown" : "chmod", fifo_path);
                 goto out;
         }
         fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC);
@@ -329,6 +333,8 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                         ;
                 first = -1;
         }
+        if (mounts_send_idmapped(spec, bundle, init, sv[0], err) < 0)
+                goto fail;
 
         /* The init waits for SYNC_GO: it is in its cgroup before it mounts,
          * allocates or unshares the cgroup namespace. */
