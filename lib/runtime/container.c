@@ -224,7 +224,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 goto out;
         }
         dir_made = true;
-        if (fs_write_atomic(config_copy, config_data, config_len, 0600, err) < 0)
+        if (fs_write_replace(config_copy, config_data, config_len, 0600, err) < 0)
                 goto out;
         if (mkfifo(fifo_path, 0622) < 0) {
                 r = cell_error_errno(err, "mkfifo %s", fifo_path);
@@ -425,7 +425,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)init);
 
-                if (fs_write_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
+                if (fs_write_replace(o->pid_file, buf, (size_t)n, 0644, err) < 0)
                         goto fail;
         }
         out->pid = init;
