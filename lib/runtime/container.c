@@ -659,6 +659,36 @@ out:
         return r;
 }
 
+/* The parent pid of a process (field 4 of /proc/PID/stat), or -1. */
+static pid_t proc_ppid(pid_t pid)
+{
+        char path[64], buf[512];
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+        char *p;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+                return -1;
+        buf[n] = '\0';
+        p = strrchr(buf, ')');
+        if (!p || !p[1] || !p[2] || !p[3])
+                return -1;
+        return (pid_t)strtol(p + 4, NULL, 10);
+}
+
+/* In process (an engine calling the library), the container's init and a
+ * detached exec's process are the caller's own children: reap them once
+ * they are gone, or they stay zombies — and a pid namespace whose member is
+ * a zombie of an outside parent keeps its init waiting. */
+static void reap_if_ours(pid_t pid, bool wait)
+{
+        if (pid > 0 && proc_ppid(pid) == getpid())
+                while (waitpid(pid, NULL, wait ? 0 : WNOHANG) < 0 && errno == EINTR)
+                        ;
+}
+
 static void wait_gone(pid_t pid, unsigned long long starttime, int timeout_ms)
 {
         _cleanup_close_ int pidfd = pidfd_open_compat(pid);
@@ -694,11 +724,25 @@ int runtime_delete(const char *root, const char *id, bool force, cell_error_t *e
                 /* The cgroup reaches every process of the container (and
                  * thaws a paused one so that SIGKILL lands); without one,
                  * a pid namespace of its own takes them all with the init. */
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+
+                if (cg && cgroup_pids(cg, &pids, &n, NULL) < 0)
+                        n = 0;
                 if (cg)
                         cgroup_kill_all(cg, SIGKILL, NULL);
                 if (proc_starttime(st->pid, NULL) == st->starttime)
                         kill(st->pid, SIGKILL);
+                for (size_t i = 0; i < n; i++)
+                        if (pids[i] != st->pid)
+                                reap_if_ours(pids[i], true);
                 wait_gone(st->pid, st->starttime, 10000);
+        }
+        {
+                bool zombie = false;
+
+                if (proc_starttime(st->pid, &zombie) == st->starttime && zombie)
+                        reap_if_ours(st->pid, false);
         }
         if (cg && cgroup_destroy(cg, err) < 0) {
                 r = cell_error_prefix(err, "delete container \"%s\"", id);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -166,7 +167,11 @@ void init_main(init_ctx_t *ctx)
                 fail_sync(sync_fd, &err);
         }
         if (!ctx->fast && ctx->fork_init) {
-                pid_t child = fork();
+                /* CLONE_PARENT: the init is the runtime's own child, which
+                 * it waits for (and reaps on delete) without becoming a
+                 * subreaper. */
+                struct clone_args ca = {.flags = CLONE_PARENT};
+                pid_t child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 
                 if (child < 0) {
                         cell_error_errno(&err, "fork the container init");

@@ -86,13 +86,13 @@ int run_wait_foreground(pid_t init, int master, int *ret_status, cell_error_t *e
                                       {.fd = stdin_open ? 0 : -1, .events = POLLIN}};
                 pid_t w;
 
-                /* Reap: the init (our child, or reparented to us as subreaper)
-                 * and any orphan handed to us. */
-                while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
-                        if (w == init)
-                                goto done;
-                }
-                if (w < 0 && errno == ECHILD)
+                /* Only our own process: the caller (an engine running many
+                 * containers in process) may have other children whose
+                 * status is not ours to take. */
+                w = waitpid(init, &status, WNOHANG);
+                if (w == init)
+                        goto done;
+                if (w < 0 && errno != EINTR)
                         break;
                 if (TEMP_FAILURE_RETRY_INT(poll(p, 3, -1)) < 0)
                         break;
@@ -157,9 +157,9 @@ int runtime_run(const runtime_create_opts_t *o, int *ret_status, cell_error_t *e
                 }
                 return r;
         }
-        /* The init may be a grandchild (pid or time namespace joined, or a
-         * time namespace made): as subreaper we still reap it. */
-        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        /* The init is always our own child (the slow path clones it with
+         * CLONE_PARENT), so no subreaper flag is needed: the caller's
+         * process stays as it was. */
         run_block_forwarded_signals(&set, &old);
         r = create_container(o, true, &c, err);
         if (r == 0)
