@@ -18,6 +18,9 @@
  *   mounts    lines of /proc/self/mountinfo
  *   cgroups   directories named <prefix>* under every mounted cgroup hierarchy
  *   state     entries of STATE_ROOT
+ *   heap      bytes allocated and not freed, growth after a warm-up
+ *             (mallinfo2; with ASan its allocator's own count, which leaves
+ *             out the quarantine of freed blocks)
  *   rss       resident memory growth after a warm-up (VmRSS)
  * and exits 1 naming what leaked and by how much, 2 when a cycle itself fails.
  *
@@ -38,9 +41,9 @@
  * machine cannot change the count while a leaked mount still shows.
  *
  * Environment:
- *   LEAK_RSS_MAX_KIB  RSS growth that counts as a leak (default 8192; with
- *                     ASan, whose allocator quarantines freed memory, the
- *                     growth is reported and only flagged when this is set)
+ *   LEAK_RSS_MAX_KIB  heap and RSS growth that count as a leak (default
+ *                     8192; with ASan, whose quarantine of freed memory
+ *                     makes RSS grow, RSS is only reported unless this is set)
  *   LEAK_VERBOSE=1    print every cycle
  */
 #include <dirent.h>
@@ -62,6 +65,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <jansson.h>
 
 #include "cleanup.h"
@@ -76,6 +81,11 @@
 #if __has_feature(address_sanitizer)
 #define LEAK_ASAN 1
 #endif
+#endif
+
+#ifdef LEAK_ASAN
+/* From <sanitizer/allocator_interface.h>, which gcc does not ship. */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define MARK_VAR        "CELL_LEAK_MARK"
@@ -95,6 +105,7 @@ typedef struct {
         list_t mounts;  /* mountinfo lines */
         list_t cgroups; /* paths */
         list_t state;   /* names */
+        long heap_kib;
         long rss_kib;
 } snapshot_t;
 
@@ -379,11 +390,24 @@ static long rss_kib(void)
         return v;
 }
 
+static long heap_kib(void)
+{
+#ifdef LEAK_ASAN
+        return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
+#else
+        struct mallinfo2 mi = mallinfo2();
+
+        return (long)((mi.uordblks + mi.hblkhd) / 1024);
+#endif
+}
+
 static void snapshot(const ctx_t *c, snapshot_t *s)
 {
         _cleanup_free_ char *mark = str_printf(MARK_VAR "=%s", c->prefix);
 
         memset(s, 0, sizeof(*s));
+        /* Before this snapshot's own lists are allocated. */
+        s->heap_kib = heap_kib();
         if (!mark)
                 die("out of memory");
         count_fds(&s->fds);
@@ -397,9 +421,9 @@ static void snapshot(const ctx_t *c, snapshot_t *s)
 static void print_counts(const char *label, const snapshot_t *s)
 {
         printf("%s: fds %zu, children %zu (zombies %ld), marked processes %zu, mountinfo lines %zu, "
-               "cgroup dirs %zu, state entries %zu, rss %ld KiB\n",
+               "cgroup dirs %zu, state entries %zu, heap %ld KiB, rss %ld KiB\n",
                label, s->fds.n, s->children.n, s->zombies, s->marked.n, s->mounts.n, s->cgroups.n, s->state.n,
-               s->rss_kib);
+               s->heap_kib, s->rss_kib);
         fflush(stdout);
 }
 
@@ -648,7 +672,7 @@ int main(int argc, char **argv)
         ctx_t c = {0};
         struct timespec t0;
         bool private_mountns = true, leak = false, warm_taken = false;
-        long n = 0, rss_max = RSS_DEFAULT_KIB, rss_growth;
+        long n = 0, rss_max = RSS_DEFAULT_KIB, rss_growth, heap_growth;
         bool rss_enforced = true;
         const char *e;
         int argi = 1, failed = 0;
@@ -726,6 +750,7 @@ int main(int argc, char **argv)
                 /* RSS is measured from after a warm-up: the first cycles
                  * fill caches (libc, jansson) once. */
                 if (!warm_taken && (i + 1 == 20 || i + 1 == n)) {
+                        warm.heap_kib = heap_kib();
                         warm.rss_kib = rss_kib();
                         warm_taken = true;
                 }
@@ -768,6 +793,15 @@ int main(int argc, char **argv)
         leak |= compare_list("mountinfo lines", &before.mounts, &after.mounts);
         leak |= compare_list("cgroup dirs", &before.cgroups, &after.cgroups);
         leak |= compare_list("state root entries", &before.state, &after.state);
+        heap_growth = after.heap_kib - warm.heap_kib;
+        printf("heap in use: %ld KiB before, %ld KiB after warm-up, %ld KiB after (%+ld KiB since warm-up, "
+               "limit %ld KiB)\n",
+               before.heap_kib, warm.heap_kib, after.heap_kib, heap_growth, rss_max);
+        if (heap_growth > rss_max) {
+                printf("LEAK: heap in use grew by %ld KiB over %ld cycles (limit %ld KiB)\n", heap_growth, n,
+                       rss_max);
+                leak = true;
+        }
         rss_growth = after.rss_kib - warm.rss_kib;
         printf("rss: %ld KiB before, %ld KiB after warm-up, %ld KiB after (%+ld KiB since warm-up, limit %ld "
                "KiB%s)\n",
