@@ -4,6 +4,10 @@
 #
 #   scripts/fuzz.sh [seconds] [target]     (defaults: 30 s, spec)
 #
+# Targets (tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/):
+#   spec      the config.json parser
+#   seccomp   the linux.seccomp compiler (compiles only, never installs)
+#
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*
 # (reproduce with: build-fuzz/tests/fuzz_<target> <that file>).

@@ -24,7 +24,9 @@ typedef struct seccomp_prog seccomp_prog_t;
 int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err);
 void seccomp_prog_free(seccomp_prog_t *p);
 
-/* True when the filter asks for a notification listener (listenerPath set). */
+/* True when the filter asks for a notification listener: listenerPath set
+ * and SCMP_ACT_NOTIFY used (the spec ignores listenerPath otherwise, and a
+ * notifying profile without listenerPath is refused by seccomp_compile). */
 bool seccomp_has_listener(const seccomp_prog_t *p);
 const char *seccomp_listener_path(const seccomp_prog_t *p);
 
