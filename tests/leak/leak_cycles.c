@@ -25,15 +25,19 @@
  * and exits 1 naming what leaked and by how much, 2 when a cycle itself fails.
  *
  * The cycles mix the ways a container ends (i % 10):
- *   0-4  create, start, /bin/... from the bundle's config runs to its exit,
+ *   0-4  create, start, the process of the bundle's config runs to its exit,
  *        wait (pidfd, then runtime_state says stopped), delete
  *   5    the same, but the caller reaps the init with waitpid() when it is
  *        its child, as an engine with a SIGCHLD handler would
  *   6    a long-running process killed (runtime_kill SIGKILL), then delete
  *   7    delete --force of a running container
  *   8    delete --force of a created container that was never started
- *   9    exec into a running container, then delete --force (with
- *        runtime_exec; a plain cycle before the library has it)
+ *   9    exec into a running container, then delete --force (until the
+ *        library has runtime_exec: the same as 7)
+ * with, among the run-to-exit ones, 3 with a seccomp filter in the config
+ * and 4 through runtime_run (foreground: it waits and deletes itself).
+ * Two children of the program's own, one exited and one running, must still
+ * be there at the end: the library must not reap what it did not start.
  *
  * Unless --host-mountns is given, the program first moves into a private
  * mount namespace of its own: every mount it can see is then the host's
@@ -59,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -111,6 +116,8 @@ typedef struct {
 
 typedef enum {
         V_TRUE,
+        V_SECCOMP,
+        V_RUN,
         V_WAITPID,
         V_KILL,
         V_FORCE,
@@ -118,15 +125,17 @@ typedef enum {
         V_EXEC,
 } variant_t;
 
-static const char *const variant_names[] = {"run-to-exit",  "run-to-exit+waitpid",  "kill",
-                                            "delete-force", "created-delete-force", "exec"};
+static const char *const variant_names[] = {
+        "run-to-exit", "run-to-exit+seccomp", "runtime_run",          "run-to-exit+waitpid",
+        "kill",        "delete-force",        "created-delete-force", "exec"};
 
 typedef struct {
         const char *bundle;
         const char *root;
         char prefix[64];
-        char *cfg_true;  /* config with the bundle's process */
-        char *cfg_sleep; /* config with a long-running process */
+        char *cfg_true;    /* config with the bundle's process */
+        char *cfg_seccomp; /* the same with a seccomp filter */
+        char *cfg_sleep;   /* config with a long-running process */
         char *cfg_dir;
         bool verbose;
 } ctx_t;
@@ -517,11 +526,28 @@ static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *
                 .root = c->root,
                 .id = id,
                 .bundle = c->bundle,
-                .config_path = long_running ? c->cfg_sleep : c->cfg_true,
+                .config_path = long_running     ? c->cfg_sleep
+                               : v == V_SECCOMP ? c->cfg_seccomp
+                                                : c->cfg_true,
         };
         char status[32];
         pid_t pid = -1;
 
+        if (v == V_RUN) {
+                int ws = -1;
+                json_t *st = NULL;
+                cell_error_t ignored = {0};
+
+                if (runtime_run(&o, &ws, err) < 0)
+                        return cell_error_prefix(err, "run");
+                if (ws != 0)
+                        return cell_error_set(err, 0, "run: the process exited with %d", ws);
+                if (runtime_state(c->root, id, &st, &ignored) == 0) {
+                        json_decref(st);
+                        return cell_error_set(err, 0, "run: the container still exists after its exit");
+                }
+                return 0;
+        }
         if (runtime_create(&o, err) < 0)
                 return cell_error_prefix(err, "create");
         if (state_of(c, id, status, sizeof(status), &pid, err) < 0)
@@ -564,6 +590,8 @@ static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *
                 return runtime_delete(c->root, id, true, err) < 0 ? cell_error_prefix(err, "delete --force")
                                                                   : 0;
         case V_TRUE:
+        case V_SECCOMP:
+        case V_RUN:
         case V_CREATED:
         default:
                 if (wait_stopped(c, id, pid, err) < 0)
@@ -578,6 +606,10 @@ static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *
 static variant_t variant_of(long i)
 {
         switch (i % 10) {
+        case 3:
+                return V_SECCOMP;
+        case 4:
+                return V_RUN;
         case 5:
                 return V_WAITPID;
         case 6:
@@ -595,9 +627,14 @@ static variant_t variant_of(long i)
 
 /* ---- set-up ---- */
 
+/* A filter that every program passes: it refuses only mknod. */
+static const char seccomp_profile[] =
+        "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mknod\", \"mknodat\"], "
+        "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}";
+
 /* Write the bundle's config with the marker in process.env and, for the
  * long-running variant, process.args replaced. */
-static char *write_config(const ctx_t *c, const char *name, bool long_running)
+static char *write_config(const ctx_t *c, const char *name, bool long_running, bool seccomp)
 {
         _cleanup_free_ char *src = str_printf("%s/config.json", c->bundle);
         _cleanup_free_ char *mark = str_printf(MARK_VAR "=%s", c->prefix);
@@ -622,6 +659,18 @@ static char *write_config(const ctx_t *c, const char *name, bool long_running)
         json_object_set_new(process, "terminal", json_false());
         if (long_running)
                 json_object_set_new(process, "args", json_pack("[ss]", "/bin/sleep", "600"));
+        if (seccomp) {
+                json_t *linux_obj = json_object_get(cfg, "linux");
+                json_t *profile = json_loads(seccomp_profile, 0, &jerr);
+
+                if (!profile)
+                        die("seccomp profile: %s", jerr.text);
+                if (!json_is_object(linux_obj)) {
+                        linux_obj = json_object();
+                        json_object_set_new(cfg, "linux", linux_obj);
+                }
+                json_object_set_new(linux_obj, "seccomp", profile);
+        }
         if (json_dump_file(cfg, dest, JSON_INDENT(1)) < 0)
                 die("write %s", dest);
         json_decref(cfg);
@@ -640,6 +689,66 @@ static void ensure_marked(char **argv, const char *prefix)
                 die("setenv: %s", strerror(errno));
         execv("/proc/self/exe", argv);
         die("re-execute /proc/self/exe: %s", strerror(errno));
+}
+
+/* Two children of our own that the library must leave alone: one that has
+ * exited and waits to be reaped, one that runs. A library that reaps with
+ * waitpid(-1) would take the engine's children (and their exit statuses). */
+static void start_sentinels(pid_t sentinel[2])
+{
+        for (int i = 0; i < 2; i++) {
+                sentinel[i] = fork();
+                if (sentinel[i] < 0)
+                        die("fork: %s", strerror(errno));
+                if (sentinel[i] == 0) {
+                        if (i == 1)
+                                pause();
+                        _exit(0);
+                }
+        }
+        /* Until the first one is a zombie. */
+        for (int t = 0; t < 5000; t++) {
+                siginfo_t si = {0};
+
+                if (waitid(P_PID, (id_t)sentinel[0], &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)
+                        return;
+                sleep_ms(1);
+        }
+        die("the sentinel child %d did not exit", (int)sentinel[0]);
+}
+
+/* Returns true when both sentinels are still ours; reaps them. */
+static bool check_sentinels(const pid_t sentinel[2])
+{
+        bool ok = true;
+        siginfo_t si = {0};
+
+        if (waitid(P_PID, (id_t)sentinel[0], &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+            si.si_pid != sentinel[0]) {
+                printf("LEAK: the library reaped child %d of the caller, which it did not start\n",
+                       (int)sentinel[0]);
+                ok = false;
+        }
+        memset(&si, 0, sizeof(si));
+        if (kill(sentinel[1], 0) < 0 ||
+            (waitid(P_PID, (id_t)sentinel[1], &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid)) {
+                printf("LEAK: child %d of the caller, which the library did not start, was killed or "
+                       "reaped\n",
+                       (int)sentinel[1]);
+                ok = false;
+        }
+        kill(sentinel[1], SIGKILL);
+        waitpid(sentinel[1], NULL, 0);
+        waitpid(sentinel[0], NULL, WNOHANG);
+        return ok;
+}
+
+static int get_subreaper(void)
+{
+        int v = -1;
+
+        prctl(PR_GET_CHILD_SUBREAPER, &v, 0, 0, 0);
+        return v;
 }
 
 static void cleanup_leftovers(const ctx_t *c)
@@ -669,6 +778,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
         snapshot_t before, warm = {0}, after;
+        pid_t sentinel[2];
+        int subreaper_before;
         ctx_t c = {0};
         struct timespec t0;
         bool private_mountns = true, leak = false, warm_taken = false;
@@ -713,8 +824,9 @@ int main(int argc, char **argv)
                         die("mkdtemp: %s", strerror(errno));
                 c.cfg_dir = strdup(tmpl);
         }
-        c.cfg_true = write_config(&c, "true.json", false);
-        c.cfg_sleep = write_config(&c, "sleep.json", true);
+        c.cfg_true = write_config(&c, "true.json", false, false);
+        c.cfg_seccomp = write_config(&c, "seccomp.json", false, true);
+        c.cfg_sleep = write_config(&c, "sleep.json", true, false);
         {
                 cell_error_t err = {0};
 
@@ -730,6 +842,8 @@ int main(int argc, char **argv)
                ""
 #endif
         );
+        start_sentinels(sentinel);
+        subreaper_before = get_subreaper();
         snapshot(&c, &before);
         print_counts("before", &before);
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -793,6 +907,11 @@ int main(int argc, char **argv)
         leak |= compare_list("mountinfo lines", &before.mounts, &after.mounts);
         leak |= compare_list("cgroup dirs", &before.cgroups, &after.cgroups);
         leak |= compare_list("state root entries", &before.state, &after.state);
+        leak |= !check_sentinels(sentinel);
+        if (get_subreaper() != subreaper_before)
+                printf("note: the child-subreaper flag of the caller changed from %d to %d (orphans of the "
+                       "containers now come to it to be reaped)\n",
+                       subreaper_before, get_subreaper());
         heap_growth = after.heap_kib - warm.heap_kib;
         printf("heap in use: %ld KiB before, %ld KiB after warm-up, %ld KiB after (%+ld KiB since warm-up, "
                "limit %ld KiB)\n",
@@ -815,6 +934,7 @@ int main(int argc, char **argv)
         cleanup_leftovers(&c);
         fs_rm_rf(c.cfg_dir, NULL);
         free(c.cfg_true);
+        free(c.cfg_seccomp);
         free(c.cfg_sleep);
         free(c.cfg_dir);
         snapshot_free(&before);
