@@ -26,7 +26,7 @@
 #                     cell command and of every container process
 #   cmdline processes whose command line mentions the state root or bundle
 #   fds               of any process, pointing into the state root or bundle
-#   zombies           host-wide
+#   zombies           host-wide: new ones named true, sleep or cell
 #   state entries     of the state root
 # Exit 0 when every count is back, 1 naming what leaked, 2 when a cycle fails.
 set -uo pipefail
@@ -106,12 +106,26 @@ list_fds() {
         find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 \( -lname "$root/*" -o -lname "$bundle/*" \) \
                 -printf '%p -> %l\n' 2>/dev/null
 }
+starttime() { # /proc/PID/stat: field 22, counted after the comm's ')'
+        local f
+        read -r -a f <<<"${1##*) }"
+        echo "${f[19]}"
+}
+t_start=$(starttime "$(cat /proc/$$/stat)")
+# Zombies that started after this script and are what the cycles run: the
+# container processes, and cell (from its sealed copy, or not) or an init
+# that never reached execve. Other zombies on a busy machine are not ours.
+zombie_comms=" true sleep memfd:cell ${CELL##*/} "
 list_zombies() {
-        local s p
+        local s p rest comm
         for s in /proc/[0-9]*/stat; do
                 p=$(cat "$s" 2>/dev/null) || continue
-                p=${p##*) }
-                [ "${p%% *}" = Z ] && proc_line "$(basename "$(dirname "$s")")"
+                rest=${p##*) }
+                [ "${rest%% *}" = Z ] || continue
+                comm=${p#*(}
+                comm=${comm%)*}
+                [[ $zombie_comms == *" $comm "* ]] || continue
+                [ "$(starttime "$p")" -ge "$t_start" ] && proc_line "$(basename "$(dirname "$s")")"
         done
 }
 list_state() { ls -A "$root"; }
@@ -119,7 +133,7 @@ list_state() { ls -A "$root"; }
 kinds=(mounts cgroups marked cmdline fds zombies state)
 declare -A label=([mounts]="mountinfo lines" [cgroups]="cgroup dirs" [marked]="processes marked CELL_LEAK_MARK"
         [cmdline]="processes naming the state root or bundle" [fds]="fds into the state root or bundle"
-        [zombies]="zombies (host-wide)" [state]="state root entries")
+        [zombies]="zombies (host-wide, new)" [state]="state root entries")
 
 snapshot() { # DIR: one file per kind
         local k
