@@ -24,7 +24,7 @@
  *   rss       resident memory growth after a warm-up (VmRSS)
  * and exits 1 naming what leaked and by how much, 2 when a cycle itself fails.
  *
- * The cycles mix the ways a container ends (i % 10):
+ * The cycles mix the ways a container ends (i % 12):
  *   0-4  create, start, the process of the bundle's config runs to its exit,
  *        wait (pidfd, then runtime_state says stopped), delete
  *   5    the same, but the caller reaps the init with waitpid() when it is
@@ -32,8 +32,12 @@
  *   6    a long-running process killed (runtime_kill SIGKILL), then delete
  *   7    delete --force of a running container
  *   8    delete --force of a created container that was never started
- *   9    exec into a running container, then delete --force (until the
- *        library has runtime_exec: the same as 7)
+ *   9    exec into a running container: /bin/true in the foreground, then
+ *        a detached sleep; then delete --force (until the library has
+ *        runtime_exec: the same as 7)
+ *   10   pause and resume a running container, then delete --force (the
+ *        same as 7 until the library has runtime_pause)
+ *   11   as 0
  * with, among the run-to-exit ones, 3 with a seccomp filter in the config
  * and 4 through runtime_run (foreground: it waits and deletes itself).
  * Two children of the program's own, one exited and one running, must still
@@ -123,11 +127,12 @@ typedef enum {
         V_FORCE,
         V_CREATED,
         V_EXEC,
+        V_PAUSE,
 } variant_t;
 
 static const char *const variant_names[] = {
-        "run-to-exit", "run-to-exit+seccomp", "runtime_run",          "run-to-exit+waitpid",
-        "kill",        "delete-force",        "created-delete-force", "exec"};
+        "run-to-exit",  "run-to-exit+seccomp",  "runtime_run", "run-to-exit+waitpid", "kill",
+        "delete-force", "created-delete-force", "exec",        "pause-resume"};
 
 typedef struct {
         const char *bundle;
@@ -519,9 +524,44 @@ static int wait_stopped(const ctx_t *c, const char *id, pid_t pid, cell_error_t 
         }
 }
 
+#ifdef HAVE_RUNTIME_EXEC
+/* A foreground exec that exits, then a detached one that runs until the
+ * container is deleted. */
+static int exec_in(const ctx_t *c, const char *id, cell_error_t *err)
+{
+        char *fg_args[] = {(char *)"/bin/true", NULL};
+        char *bg_args[] = {(char *)"/bin/sleep", (char *)"600", NULL};
+        runtime_exec_opts_t eo = {.root = c->root, .id = id, .args = fg_args};
+        int ws = -1;
+
+        if (runtime_exec(&eo, &ws, err) < 0)
+                return cell_error_prefix(err, "exec /bin/true");
+        if (ws != 0)
+                return cell_error_set(err, 0, "exec /bin/true: exited with %d", ws);
+        eo.args = bg_args;
+        eo.detach = true;
+        if (runtime_exec(&eo, &ws, err) < 0)
+                return cell_error_prefix(err, "exec --detach /bin/sleep");
+        return 0;
+}
+#endif
+
+#ifdef HAVE_RUNTIME_PAUSE
+static int pause_resume(const ctx_t *c, const char *id, cell_error_t *err)
+{
+        if (runtime_pause(c->root, id, err) < 0)
+                return cell_error_prefix(err, "pause");
+        if (expect_status(c, id, "paused", err) < 0)
+                return -1;
+        if (runtime_resume(c->root, id, err) < 0)
+                return cell_error_prefix(err, "resume");
+        return expect_status(c, id, "running", err);
+}
+#endif
+
 static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *err)
 {
-        bool long_running = v == V_KILL || v == V_FORCE || v == V_CREATED || v == V_EXEC;
+        bool long_running = v == V_KILL || v == V_FORCE || v == V_CREATED || v == V_EXEC || v == V_PAUSE;
         runtime_create_opts_t o = {
                 .root = c->root,
                 .id = id,
@@ -584,9 +624,17 @@ static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *
                 break;
         case V_FORCE:
         case V_EXEC:
-                /* V_EXEC: runtime_exec is not in the library yet. */
+        case V_PAUSE:
                 if (expect_status(c, id, "running", err) < 0)
                         return -1;
+#ifdef HAVE_RUNTIME_EXEC
+                if (v == V_EXEC && exec_in(c, id, err) < 0)
+                        return -1;
+#endif
+#ifdef HAVE_RUNTIME_PAUSE
+                if (v == V_PAUSE && pause_resume(c, id, err) < 0)
+                        return -1;
+#endif
                 return runtime_delete(c->root, id, true, err) < 0 ? cell_error_prefix(err, "delete --force")
                                                                   : 0;
         case V_TRUE:
@@ -605,7 +653,7 @@ static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *
 
 static variant_t variant_of(long i)
 {
-        switch (i % 10) {
+        switch (i % 12) {
         case 3:
                 return V_SECCOMP;
         case 4:
@@ -620,6 +668,8 @@ static variant_t variant_of(long i)
                 return V_CREATED;
         case 9:
                 return V_EXEC;
+        case 10:
+                return V_PAUSE;
         default:
                 return V_TRUE;
         }
