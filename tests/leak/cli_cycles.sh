@@ -12,10 +12,12 @@
 #   LEAK_STATE_ROOT   cell --root
 #   LEAK_N            number of cycles (default 500)
 #
-# Of every 25 cycles, 21 are `cell run` (create, start, wait, delete in one
+# Of every 25 cycles, 20 are `cell run` (create, start, wait, delete in one
 # command) and one each is: create/start/wait for stopped/delete; a
 # long-running process killed with SIGKILL, then delete; `run -d` and
-# delete --force while running; create and delete --force, never started.
+# delete --force while running; create and delete --force, never started;
+# `run -d`, `exec` of /bin/true, `exec -d` of a sleep, pause and resume,
+# delete --force (the commands that cell has: `cell --help` lists them).
 # Ids are leakcli-<pid>-<n>. Counted before and after, host-wide:
 #   mountinfo lines   of this script's mount namespace: a private copy of the
 #                     host's, made at start, so that nothing else running on
@@ -183,8 +185,11 @@ wait_stopped() { # ID
         return 1
 }
 
+help=$("$CELL" --help 2>&1)
+have_exec=$(grep -E '^ +exec ' <<<"$help")
+have_pause=$(grep -E '^ +pause ' <<<"$help")
 echo "$prog: $n cycles through $CELL, ids $prefix*, state root $root," \
-        "${LEAK_IN_MOUNTNS:+private }mount namespace"
+        "${LEAK_IN_MOUNTNS:+private }mount namespace${have_exec:+, with exec}${have_pause:+, with pause}"
 snapshot "$work/before"
 counts "$work/before" before
 t0=$(now_ms)
@@ -192,6 +197,19 @@ for ((i = 0; i < n; i++)); do
         id=$prefix$i
         : >"$work/err"
         case $((i % 25)) in
+        20)
+                c run -d --bundle "$work/sleep" "$id" >/dev/null 2>"$work/err" || fail_cycle "run -d"
+                if [ -n "$have_exec" ]; then
+                        c exec "$id" /bin/true >/dev/null 2>>"$work/err" || fail_cycle "exec /bin/true"
+                        c exec -d "$id" /bin/sleep 600 >/dev/null 2>>"$work/err" || fail_cycle "exec -d"
+                fi
+                if [ -n "$have_pause" ]; then
+                        c pause "$id" 2>>"$work/err" || fail_cycle pause
+                        state_is "$id" paused || fail_cycle "state after pause"
+                        c resume "$id" 2>>"$work/err" || fail_cycle resume
+                fi
+                c delete --force "$id" 2>>"$work/err" || fail_cycle "delete --force (running)"
+                ;;
         21)
                 c create --bundle "$work/true" "$id" >/dev/null 2>"$work/err" || fail_cycle create
                 c start "$id" 2>>"$work/err" || fail_cycle start
