@@ -22,6 +22,8 @@
  *             (mallinfo2; with ASan its allocator's own count, which leaves
  *             out the quarantine of freed blocks)
  *   rss       resident memory growth after a warm-up (VmRSS)
+ *   threads and the blocked, ignored and caught signals, which must come
+ *             back as they were
  * and exits 1 naming what leaked and by how much, 2 when a cycle itself fails.
  *
  * The cycles mix the ways a container ends (i % 12):
@@ -114,6 +116,7 @@ typedef struct {
         list_t mounts;  /* mountinfo lines */
         list_t cgroups; /* paths */
         list_t state;   /* names */
+        list_t attrs;   /* "Threads: 1", "SigBlk: ..." */
         long heap_kib;
         long rss_kib;
 } snapshot_t;
@@ -197,6 +200,7 @@ static void snapshot_free(snapshot_t *s)
         list_free(&s->mounts);
         list_free(&s->cgroups);
         list_free(&s->state);
+        list_free(&s->attrs);
 }
 
 static long elapsed_ms(const struct timespec *t0)
@@ -392,16 +396,29 @@ static void count_state(const char *root, list_t *out)
                         list_add(out, de->d_name);
 }
 
-static long rss_kib(void)
+/* VmRSS, and the lines of /proc/self/status that describe the state a
+ * library must hand back as it found it: threads, blocked, ignored and
+ * caught signals. */
+static long read_status(list_t *attrs)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
         char line[256];
         long v = -1;
 
-        while (f && fgets(line, sizeof(line), f))
+        while (f && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
                 if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
-                        break;
+                        continue;
+                if (attrs && (str_has_prefix(line, "Threads:") || str_has_prefix(line, "SigBlk:") ||
+                              str_has_prefix(line, "SigIgn:") || str_has_prefix(line, "SigCgt:")))
+                        list_add(attrs, line);
+        }
         return v;
+}
+
+static long rss_kib(void)
+{
+        return read_status(NULL);
 }
 
 static long heap_kib(void)
@@ -429,7 +446,7 @@ static void snapshot(const ctx_t *c, snapshot_t *s)
         count_mounts(&s->mounts);
         count_cgroups(c->prefix, &s->cgroups);
         count_state(c->root, &s->state);
-        s->rss_kib = rss_kib();
+        s->rss_kib = read_status(&s->attrs);
 }
 
 static void print_counts(const char *label, const snapshot_t *s)
@@ -957,6 +974,12 @@ int main(int argc, char **argv)
         leak |= compare_list("mountinfo lines", &before.mounts, &after.mounts);
         leak |= compare_list("cgroup dirs", &before.cgroups, &after.cgroups);
         leak |= compare_list("state root entries", &before.state, &after.state);
+        for (size_t i = 0; i < before.attrs.n; i++)
+                if (!list_has(&after.attrs, before.attrs.v[i])) {
+                        printf("LEAK: process state changed: before \"%s\", after \"%s\"\n",
+                               before.attrs.v[i], i < after.attrs.n ? after.attrs.v[i] : "");
+                        leak = true;
+                }
         leak |= !check_sentinels(sentinel);
         if (get_subreaper() != subreaper_before)
                 printf("note: the child-subreaper flag of the caller changed from %d to %d (orphans of the "
