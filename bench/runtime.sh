@@ -7,49 +7,50 @@
 #     RUNTIME --root STATE run --bundle BUNDLE ID
 # of the same busybox bundle (scripts/make-bundle.sh) whose process is /bin/true,
 # with a fresh ID each time. `run` creates, starts, waits and deletes the container,
-# so one iteration is the whole life of a container. The runtimes take turns
-# (cell, runc, crun, cell, runc, crun, ...) so that any drift of the machine during
-# the run is shared by all of them, and each gets one unmeasured warm-up run first.
-# Wall time is taken with bash's $EPOCHREALTIME around the runtime's process (no
-# extra fork). Peak RSS is measured in min(N, 10) separate runs under GNU time
-# (`/usr/bin/time -f %M`, Debian package `time`; python3's getrusage as a fallback):
-# it is the largest maximum RSS of any process of the runtime's tree (the runtime,
-# its helper/init process, and /bin/true), in KiB.
+# so one iteration is the whole life of a container, cgroup included. The runtimes
+# take turns (cell, runc, crun, cell, runc, crun, ...) so that any drift of the
+# machine during the run is shared by all of them, and each gets one unmeasured
+# warm-up run first. Wall time is taken with bash's $EPOCHREALTIME around the
+# runtime's process (no extra fork). Peak RSS is measured in min(N, 10) separate
+# runs under GNU time (`/usr/bin/time -f %M`, Debian package `time`; python3's
+# getrusage as a fallback): it is the largest maximum RSS of any process of the
+# runtime's tree (the runtime, its helper/init process, and /bin/true), in KiB.
 #
 # The configuration: one config.json, made by `runc spec` (or `crun spec`, or
-# `cell spec` when runc is absent) and edited with jq: process.terminal=false and
-# process.args=["/bin/true"]. Everything else is runc's default: the pid, network,
-# ipc, uts and mount namespaces, the read-only rootfs, masked/read-only paths,
-# RLIMIT_NOFILE 1024/1024 and the deny-all device rule in linux.resources.devices.
-# The same file is used by all three runtimes.
+# `cell spec` when runc is absent) and edited with jq: process.terminal=false,
+# process.args=["/bin/true"], and resource limits in linux.resources: memory limit
+# 256 MiB (swap the same), pids limit 128, besides runc's deny-all device rule with
+# its default allow list. Everything else is runc's default: the pid, network, ipc,
+# uts and mount namespaces, the read-only rootfs, masked/read-only paths and
+# RLIMIT_NOFILE 1024/1024. The same file is used by all three runtimes, so every
+# runtime creates a cgroup, writes the limits and removes it on delete.
 #
 # Choices forced by this kind of machine, and why the comparison stays fair:
 #
 # - cgroups. On a hybrid host (v1 controllers under a tmpfs /sys/fs/cgroup, cgroup2
-#   at /sys/fs/cgroup/unified) crun 1.8 refuses to run ("cgroups in hybrid mode
-#   not supported, drop all controllers from cgroupv2"). So the script re-executes
-#   itself in a private mount namespace (unshare -m) and mounts cgroup2 on
-#   /sys/fs/cgroup there, and runs ALL THREE runtimes in that namespace: each then
-#   takes its cgroup v2 path (mkdir of a cgroup under the unified hierarchy, a
-#   device-filter eBPF program attached to it) rather than one runtime doing v1
-#   work in five hierarchies and another doing v2 work in one. The host's mounts
-#   are untouched; the namespace disappears when the script ends. On a pure
-#   cgroup v2 host nothing is mounted.
+#   at /sys/fs/cgroup/unified holding only hugetlb) the memory and pids controllers
+#   exist only in cgroup v1, and crun 1.8 refuses hybrid mode ("cgroups in hybrid
+#   mode not supported, drop all controllers from cgroupv2"). So the script
+#   re-executes itself in a private mount namespace (unshare -m) and unmounts
+#   /sys/fs/cgroup/unified there: all three runtimes then see a plain cgroup v1
+#   ("legacy") layout and do the same v1 work in the same hierarchies (a cgroup in
+#   each, the memory and pids limits, the device list, the pid moved in, the
+#   cgroups removed). The host's mounts are untouched; the namespace disappears
+#   when the script ends. On a pure cgroup v2 host nothing is changed and every
+#   runtime takes its v2 path (and, for the device rules, an eBPF program).
 #
-# - RLIMIT_MEMLOCK. crun 1.8 raises RLIMIT_MEMLOCK to unlimited before loading its
-#   device eBPF program and gives up when that fails ("setrlimit (RLIM_MEMLOCK):
-#   Operation not permitted"), which it does in a sandbox without CAP_SYS_RESOURCE
-#   (hard limits cannot be raised). Since Linux 5.11 BPF memory is charged to the
+# - RLIMIT_MEMLOCK. On cgroup v2, crun 1.8 raises RLIMIT_MEMLOCK to unlimited
+#   before loading its device eBPF program and gives up when that fails
+#   ("setrlimit (RLIM_MEMLOCK): Operation not permitted"), which it does in a
+#   sandbox without CAP_SYS_RESOURCE. Since Linux 5.11 BPF memory is charged to the
 #   memory cgroup, not to RLIMIT_MEMLOCK, so the raise is useless there. When the
 #   warm-up run of crun fails this way and a C compiler is at hand, the script
 #   builds a 10-line LD_PRELOAD shim (in its temporary directory) that turns
 #   exactly that EPERM into success, and runs crun with it; crun then does its
 #   normal work, device filter included. The report says when the shim was used.
-#   (Dropping linux.resources instead would make crun skip the device filter
-#   while runc still loads one: not a fair comparison, so it is not done.)
 #
-# With -H the cgroup2 mount is not made and every runtime sees the host's layout
-# (on a hybrid host: cgroup v1 for runc and cell, and crun is skipped).
+# With -H nothing is unmounted and every runtime sees the host's layout (on a
+# hybrid host: hybrid cgroups for runc and cell, and crun is skipped).
 #
 # Usage: bench/runtime.sh [-n N] [-H]      (as root)
 # Environment: CELL=path of the cell binary (default: build/cli/cell in the
@@ -134,22 +135,28 @@ cleanup() {
         # cgroups of runs that failed half way (crun leaves one behind when it fails).
         if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
                 rmdir /sys/fs/cgroup/"$prefix"-* 2>/dev/null || true
+        else
+                rmdir /sys/fs/cgroup/*/"$prefix"-* 2>/dev/null || true
         fi
         rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# cgroups: see the header. On hybrid/v1 hosts give this namespace a cgroup2 view.
+# cgroups: see the header. On hybrid hosts give this namespace a plain v1 view.
 cgroup_mode=$(stat -f -c %T /sys/fs/cgroup 2>/dev/null || echo unknown)
 if [ "$cgroup_mode" = cgroup2fs ]; then
         cgroup_note="cgroup v2 (host is unified)"
 elif $host_cgroups; then
         cgroup_note="the host's cgroup layout ($cgroup_mode on /sys/fs/cgroup, -H)"
-elif mount -t cgroup2 none /sys/fs/cgroup 2>"$work/mount.err"; then
-        cgroup_note="cgroup v2, mounted on /sys/fs/cgroup in a private mount namespace (host is hybrid/v1)"
+elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+        if umount /sys/fs/cgroup/unified 2>"$work/mount.err"; then
+                cgroup_note="cgroup v1: the host is hybrid; /sys/fs/cgroup/unified is unmounted in a private mount namespace so that all three runtimes see the same v1 layout"
+        else
+                cgroup_note="host cgroups (hybrid): unmounting /sys/fs/cgroup/unified failed: $(cat "$work/mount.err")"
+        fi
 else
-        cgroup_note="host cgroups ($cgroup_mode): mounting cgroup2 failed: $(cat "$work/mount.err")"
+        cgroup_note="cgroup v1 ($cgroup_mode on /sys/fs/cgroup)"
 fi
 
 for name in "${order[@]}"; do
@@ -183,7 +190,9 @@ for name in runc crun cell; do
         fi
 done
 [ -n "$spec_by" ] || die "no runtime could write a config.json (is any of runc, crun, cell installed?)"
-jq '.process.terminal = false | .process.args = ["/bin/true"]' "$bundle/config.json" >"$work/config.json"
+jq '.process.terminal = false | .process.args = ["/bin/true"]
+    | .linux.resources.memory = {"limit": 268435456, "swap": 268435456}
+    | .linux.resources.pids = {"limit": 128}' "$bundle/config.json" >"$work/config.json"
 mv "$work/config.json" "$bundle/config.json"
 
 # Time one `run`; appends microseconds to $work/NAME.us. Returns the runtime's status.
@@ -351,7 +360,7 @@ done
 echo
 echo "Command: \`${CELL_BENCH_CMDLINE:-$0}\` — $n containers per runtime, interleaved, each" \
         "\`RUNTIME --root STATE run --bundle B ID\` of busybox /bin/true (config.json from \`$spec_by spec\`," \
-        "terminal false); ratio = median / cell's median; peak RSS = max over $rss_runs runs (${rss_tool:-not measured})."
+        "terminal false, memory limit 256 MiB, pids limit 128); ratio = median / cell's median; peak RSS = max over $rss_runs runs (${rss_tool:-not measured})."
 echo
 echo "Machine: $(uname -sr), $(nproc) CPUs; $cgroup_note."
 for name in "${order[@]}"; do

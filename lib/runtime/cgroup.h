@@ -25,7 +25,7 @@
 typedef struct cgroup cgroup_t;
 
 typedef struct {
-        const char *root; /* cgroup file system root; NULL = /sys/fs/cgroup. Tests point it
+        const char *root;         /* cgroup file system root; NULL = /sys/fs/cgroup. Tests point it
                            * at a private cgroup2 mount. */
         const char *cgroups_path; /* linux.cgroupsPath, may be NULL (then default) */
         const char *id;           /* container id: the default path is /cell/<id> */

@@ -21,9 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "seccomp.h"
 #include "strutil.h"
 
 static int pidfd_open_compat(pid_t pid)
@@ -92,6 +94,56 @@ static void kill_and_reap(pid_t first, pid_t init)
                 waitpid(init, NULL, WNOHANG);
 }
 
+/* The device rules the cgroup gets: the config's own, then allow rules for
+ * the devices every container has (the ones mounts_setup_dev makes, the pty
+ * and console, mknod of anything — the node is useless without access) and
+ * for linux.devices. Later rules win, so a deny-all in the config cannot
+ * take /dev/null away from the container, as with runc. */
+static json_t *effective_resources(const spec_t *spec)
+{
+        static const struct {
+                char type;
+                int major, minor; /* -1 = any */
+                const char *access;
+        } defaults[] = {
+                {'c', -1, -1, "m"}, {'b', -1, -1, "m"},    {'c', 1, 3, "rwm"}, {'c', 1, 8, "rwm"},
+                {'c', 1, 7, "rwm"}, {'c', 5, 0, "rwm"},    {'c', 1, 5, "rwm"}, {'c', 1, 9, "rwm"},
+                {'c', 5, 1, "rwm"}, {'c', 136, -1, "rwm"}, {'c', 5, 2, "rwm"}, {'c', 10, 200, "rwm"},
+        };
+        json_t *res = spec->resources ? json_deep_copy(spec->resources) : json_object();
+        json_t *devs;
+
+        /* An unprivileged runtime has no device controller to write to: the
+         * config's rules go through as they are (none, usually). */
+        if (!res || geteuid() != 0)
+                return res;
+        devs = json_object_get(res, "devices");
+        if (!json_is_array(devs)) {
+                devs = json_array();
+                json_object_set_new(res, "devices", devs);
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
+                json_t *d = json_pack("{s:b,s:s%,s:s}", "allow", 1, "type", &defaults[i].type, (size_t)1,
+                                      "access", defaults[i].access);
+                if (defaults[i].major >= 0)
+                        json_object_set_new(d, "major", json_integer(defaults[i].major));
+                if (defaults[i].minor >= 0)
+                        json_object_set_new(d, "minor", json_integer(defaults[i].minor));
+                json_array_append_new(devs, d);
+        }
+        for (size_t i = 0; i < spec->n_devices; i++) {
+                const spec_device_t *sd = &spec->devices[i];
+                char t[2] = {sd->type == 'u' ? 'c' : sd->type, 0};
+
+                if (sd->type == 'p')
+                        continue; /* a fifo is no device for the cgroup */
+                json_array_append_new(devs, json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", t, "major",
+                                                      (json_int_t)sd->major, "minor", (json_int_t)sd->minor,
+                                                      "access", "rwm"));
+        }
+        return res;
+}
+
 int create_container(const runtime_create_opts_t *o, bool keep_master, created_t *out, cell_error_t *err)
 {
         _cleanup_free_ char *bundle = NULL;
@@ -104,6 +156,8 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         _cleanup_close_ int fifo_fd = -1;
         _cleanup_close_ int master = -1;
         spec_t *spec = NULL;
+        seccomp_prog_t *filter = NULL;
+        cgroup_t *cg = NULL;
         runtime_state_t st = {0};
         init_ctx_t ctx = {0};
         int sv[2] = {-1, -1};
@@ -147,6 +201,11 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 r = cell_error_errno(err, "root.path %s", spec->root_path);
                 goto out;
         }
+
+        /* Compiled before anything exists: a bad filter fails early, and the
+         * init inherits the program without allocating. */
+        if (spec->seccomp && seccomp_compile(spec->seccomp, &filter, err) < 0)
+                goto out;
 
         if (fs_mkdir_p(o->root, 0700, err) < 0)
                 goto out;
@@ -223,6 +282,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         ctx.bundle = bundle;
         ctx.sync_fd = sv[1];
         ctx.fifo_fd = fifo_fd;
+        ctx.seccomp = filter;
         {
                 struct clone_args ca = {.exit_signal = SIGCHLD};
 
@@ -270,6 +330,25 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 first = -1;
         }
 
+        /* The init waits for SYNC_GO: it is in its cgroup before it mounts,
+         * allocates or unshares the cgroup namespace. */
+        {
+                cgroup_config_t cc = {.cgroups_path = spec->cgroups_path,
+                                      .id = o->id,
+                                      .systemd = o->systemd_cgroup,
+                                      .rootless = geteuid() != 0};
+
+                json_t *res = effective_resources(spec);
+
+                if (!res) {
+                        r = cell_error_set(err, ENOMEM, "create");
+                        goto fail;
+                }
+                r = cgroup_create(&cc, res, init, &cg, err);
+                json_decref(res);
+                if (r < 0)
+                        goto fail;
+        }
         st.id = (char *)o->id;
         st.bundle = bundle;
         st.rootfs = rootfs;
@@ -280,6 +359,8 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         st.owner = geteuid();
         st.own_pidns = spec->namespaces[SPEC_NS_PID].present && !spec->namespaces[SPEC_NS_PID].path;
         st.annotations = spec->annotations;
+        st.no_pivot = o->no_pivot;
+        st.cgroup = cg ? cgroup_to_json(cg) : NULL;
         if (state_save(dir, &st, err) < 0)
                 goto fail;
         {
@@ -318,6 +399,15 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                         }
                         continue;
                 }
+                if (hdr.type == SYNC_SECCOMP && fd >= 0) {
+                        _cleanup_free_ char *state_json = state_to_oci_string(&st, RUNTIME_CREATING);
+                        int sr = seccomp_send_listener(filter, fd, init, state_json ? state_json : "{}", err);
+
+                        close(fd);
+                        if (sr < 0)
+                                goto fail;
+                        continue;
+                }
                 if (fd >= 0)
                         close(fd);
                 if (hdr.type == SYNC_CREATED)
@@ -347,10 +437,15 @@ fail_poststop : {
 fail:
         r = err && err->code > 0 ? -err->code : -1;
         kill_and_reap(first, init);
+        if (cg)
+                cgroup_destroy(cg, NULL);
         if (dir_made)
                 fs_rm_rf(dir, NULL);
 out:
         free(st.created);
+        json_decref(st.cgroup);
+        cgroup_free(cg);
+        seccomp_prog_free(filter);
         if (sv[0] >= 0)
                 close(sv[0]);
         if (sv[1] >= 0)
@@ -540,6 +635,15 @@ int runtime_kill(const char *root, const char *id, int sig, bool all, cell_error
                 r = cell_error_set(err, ESRCH, "container \"%s\" is not running", id);
                 goto out;
         }
+        if (all && st->cgroup) {
+                /* The cgroup knows every process, pid namespace or not. */
+                cgroup_t *cg = NULL;
+
+                if (cgroup_load(st->cgroup, &cg, err) < 0 || cgroup_kill_all(cg, sig, err) < 0)
+                        r = cell_error_prefix(err, "kill --all container \"%s\"", id);
+                cgroup_free(cg);
+                goto out;
+        }
         if (all && st->own_pidns && sig != SIGKILL)
                 signal_all_in_pidns(st->pid, sig);
         if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
@@ -564,6 +668,7 @@ int runtime_delete(const char *root, const char *id, bool force, cell_error_t *e
         runtime_state_t *st = NULL;
         _cleanup_free_ char *dir = NULL;
         runtime_status_t status;
+        cgroup_t *cg = NULL;
         spec_t *spec;
         int r = 0;
 
@@ -575,12 +680,23 @@ int runtime_delete(const char *root, const char *id, bool force, cell_error_t *e
                                    runtime_status_name(status));
                 goto out;
         }
+        if (st->cgroup && cgroup_load(st->cgroup, &cg, err) < 0) {
+                r = cell_error_prefix(err, "delete container \"%s\"", id);
+                goto out;
+        }
         if (status != RUNTIME_STOPPED) {
-                /* With a pid namespace of its own, every process dies with the
-                 * init; without one only the init is reached until cgroups
-                 * give the runtime the list of the container's processes. */
-                kill(st->pid, SIGKILL);
+                /* The cgroup reaches every process of the container (and
+                 * thaws a paused one so that SIGKILL lands); without one,
+                 * a pid namespace of its own takes them all with the init. */
+                if (cg)
+                        cgroup_kill_all(cg, SIGKILL, NULL);
+                if (proc_starttime(st->pid, NULL) == st->starttime)
+                        kill(st->pid, SIGKILL);
                 wait_gone(st->pid, st->starttime, 10000);
+        }
+        if (cg && cgroup_destroy(cg, err) < 0) {
+                r = cell_error_prefix(err, "delete container \"%s\"", id);
+                goto out;
         }
         spec = load_state_spec(dir, NULL);
         if (spec) {
@@ -593,6 +709,7 @@ int runtime_delete(const char *root, const char *id, bool force, cell_error_t *e
         if (fs_rm_rf(dir, err) < 0)
                 r = -1;
 out:
+        cgroup_free(cg);
         state_free(st);
         return r;
 }

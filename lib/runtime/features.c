@@ -4,6 +4,8 @@
 
 #include <sys/mount.h>
 
+#include "seccomp.h"
+
 json_t *runtime_features(void)
 {
         static const char *const mount_options[] = {
@@ -47,9 +49,9 @@ json_t *runtime_features(void)
                         json_array_append_new(caps, json_string(spec_cap_name(c)));
         json_object_set_new(lx, "capabilities", caps);
         json_object_set_new(lx, "cgroup",
-                            json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser",
-                                      0, "rdma", 0));
-        json_object_set_new(lx, "seccomp", json_pack("{s:b}", "enabled", 0));
+                            json_pack("{s:b,s:b,s:b,s:b,s:b}", "v1", 1, "v2", 1, "systemd", 1, "systemdUser",
+                                      0, "rdma", 1));
+        json_object_set_new(lx, "seccomp", seccomp_features());
         json_object_set_new(lx, "apparmor", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(lx, "selinux", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(lx, "intelRdt", json_pack("{s:b}", "enabled", 0));

@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "seccomp.h"
 #include "strutil.h"
 
 __attribute__((noreturn)) static void fail_sync(int sync_fd, cell_error_t *err)
@@ -246,6 +247,22 @@ void init_main(init_ctx_t *ctx)
                 fail_sync(sync_fd, &err);
         }
 
+        /* A filter with a listener goes on now, while the runtime can still
+         * take the listener to its agent; the rest of the set-up is then
+         * filtered too (the agent answers for it). */
+        if (ctx->seccomp && seccomp_has_listener(ctx->seccomp)) {
+                int listener = -1;
+
+                if (seccomp_install(ctx->seccomp, &listener, &err) < 0) {
+                        cell_error_prefix(&err, "linux.seccomp");
+                        fail_sync(sync_fd, &err);
+                }
+                if (sync_send(sync_fd, SYNC_SECCOMP, 0, 0, NULL, 0, listener) < 0)
+                        _exit(1);
+                close(listener);
+                ctx->seccomp = NULL;
+        }
+
         /* From here on the container outlives `create`: drop the parent-death
          * signal before saying so, or the runtime's exit could kill us. */
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -285,11 +302,11 @@ void init_main(init_ctx_t *ctx)
         if (process_chdir(proc->cwd, &err) < 0) {
                 /* The directory may be reachable only as the user. */
                 cell_error_t err2 = {0};
-                if (process_set_user_and_caps(spec, userns, &err2) < 0)
+                if (process_set_user_and_caps(spec, userns, ctx->seccomp, &err2) < 0)
                         fail_fifo(fifo, &err2);
                 if (process_chdir(proc->cwd, &err) < 0)
                         fail_fifo(fifo, &err);
-        } else if (process_set_user_and_caps(spec, userns, &err) < 0) {
+        } else if (process_set_user_and_caps(spec, userns, ctx->seccomp, &err) < 0) {
                 fail_fifo(fifo, &err);
         }
         process_exec(spec, &err);

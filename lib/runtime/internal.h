@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,7 +26,9 @@ typedef struct {
         unsigned long long starttime; /* /proc/PID/stat field 22: guards against pid reuse */
         uid_t owner;
         bool own_pidns;
+        bool no_pivot; /* chroot, not pivot_root: exec must chroot too */
         json_t *annotations;
+        json_t *cgroup; /* cgroup_to_json(), or NULL: no cgroup (rootless) */
 } runtime_state_t;
 
 char *state_dir(const char *root, const char *id);
@@ -54,6 +57,14 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
  * the new user namespace of pid. */
 int userns_write_maps(const spec_t *spec, pid_t pid, cell_error_t *err);
 
+/* ---- run.c ---- */
+/* Block the signals a foreground container gets forwarded (before the
+ * process exists, so none is lost); *old is the mask to restore. */
+void run_block_forwarded_signals(sigset_t *set, sigset_t *old);
+/* Wait for a foreground process: forward signals, relay the pty master
+ * (or -1), reap; *ret_status as a shell reports it (128+signal). */
+int run_wait_foreground(pid_t pid, int master, int *ret_status, cell_error_t *err);
+
 /* ---- hooks.c ---- */
 /* Run the hooks of one kind in order; the first failure stops and is returned
  * (prestart, createRuntime, createContainer, startContainer). */
@@ -69,6 +80,7 @@ typedef enum {
         SYNC_NS_READY, /* init → parent: namespaces exist; pid = the init */
         SYNC_GO,       /* parent → init: hooks ran, go on; payload = state JSON */
         SYNC_PTY,      /* init → parent: the pty master is attached */
+        SYNC_SECCOMP,  /* init → parent: the seccomp listener fd, for listenerPath */
         SYNC_CREATED,  /* init → parent: ready, waiting for start */
         SYNC_ERROR,    /* either way: payload = message, code = errno */
 } sync_type_t;
@@ -95,11 +107,12 @@ typedef struct {
         const char *rootfs; /* absolute host path */
         const char *bundle; /* absolute host path */
         int sync_fd;
-        int fifo_fd;              /* O_PATH fd of exec.fifo */
-        int ns_fds[SPEC_NS__MAX]; /* namespaces joined by path, opened by the parent */
-        bool fast;                /* clone3 already created the namespaces */
-        int unshare_flags;        /* slow path: namespaces to create */
-        bool fork_init;           /* slow path: a pid or time namespace needs one more fork */
+        int fifo_fd;                        /* O_PATH fd of exec.fifo */
+        int ns_fds[SPEC_NS__MAX];           /* namespaces joined by path, opened by the parent */
+        bool fast;                          /* clone3 already created the namespaces */
+        int unshare_flags;                  /* slow path: namespaces to create */
+        bool fork_init;                     /* slow path: a pid or time namespace needs one more fork */
+        const struct seccomp_prog *seccomp; /* compiled before clone, or NULL */
 } init_ctx_t;
 
 /* Runs in the child; never returns. */
@@ -115,7 +128,12 @@ int mounts_finalize(const spec_t *spec, cell_error_t *err);
 
 /* ---- process.c: from root in the container to the user's program ---- */
 int process_apply_rlimits(const spec_t *spec, cell_error_t *err);
-int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err);
+/* Also installs the seccomp filter (may be NULL) as late as it can: just
+ * before execve with no_new_privileges, else before the uid change drops
+ * CAP_SYS_ADMIN. */
+struct seccomp_prog;
+int process_set_user_and_caps(const spec_t *spec, bool userns, const struct seccomp_prog *filter,
+                              cell_error_t *err);
 int process_chdir(const char *cwd, cell_error_t *err);
 /* execve with PATH looked up in the process's own env; returns only on failure. */
 int process_exec(const spec_t *spec, cell_error_t *err);

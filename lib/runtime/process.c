@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "seccomp.h"
 #include "strutil.h"
 
 int process_apply_rlimits(const spec_t *spec, cell_error_t *err)
@@ -61,7 +62,23 @@ static int capset_sets(uint64_t eff, uint64_t perm, uint64_t inh)
         return (int)syscall(SYS_capset, &h, d);
 }
 
-int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err)
+static int install_filter(const struct seccomp_prog *filter, cell_error_t *err)
+{
+        int listener = -1;
+
+        if (!filter)
+                return 0;
+        if (seccomp_install(filter, &listener, err) < 0)
+                return cell_error_prefix(err, "linux.seccomp");
+        /* A listener is handed over by the init before this point (see
+         * init.c); a late one has no agent to talk to. */
+        if (listener >= 0)
+                close(listener);
+        return 0;
+}
+
+int process_set_user_and_caps(const spec_t *spec, bool userns, const struct seccomp_prog *filter,
+                              cell_error_t *err)
 {
         const spec_process_t *p = &spec->process;
         int last = spec_cap_last();
@@ -83,6 +100,10 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err
                     !(errno == EPERM && userns && p->n_additional_gids == 0))
                         return cell_error_errno(err, "process.user.additionalGids: setgroups");
         }
+        /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN,
+         * which the uid change below takes away from the effective set. */
+        if (!p->no_new_privileges && install_filter(filter, err) < 0)
+                return -1;
         if (setresgid(p->gid, p->gid, p->gid) < 0)
                 return cell_error_errno(err, "process.user.gid: setgid %u", p->gid);
         if (setresuid(p->uid, p->uid, p->uid) < 0)
@@ -117,6 +138,10 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, cell_error_t *err
                 return cell_error_errno(err, "prctl(PR_SET_KEEPCAPS)");
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return cell_error_errno(err, "process.noNewPrivileges");
+        /* With no_new_privs nothing is needed: the filter goes on last, so
+         * that none of the set-up above has to be allowed by it. */
+        if (p->no_new_privileges && install_filter(filter, err) < 0)
+                return -1;
         if (p->has_umask)
                 umask(p->umask);
         else

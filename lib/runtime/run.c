@@ -50,7 +50,15 @@ static bool pump(int from, int to)
         return true;
 }
 
-static int wait_foreground(pid_t init, int master, int *ret_status, cell_error_t *err)
+void run_block_forwarded_signals(sigset_t *set, sigset_t *old)
+{
+        sigemptyset(set);
+        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+                sigaddset(set, forwarded[i]);
+        sigprocmask(SIG_BLOCK, set, old);
+}
+
+int run_wait_foreground(pid_t init, int master, int *ret_status, cell_error_t *err)
 {
         _cleanup_close_ int sfd = -1;
         struct termios saved;
@@ -152,15 +160,12 @@ int runtime_run(const runtime_create_opts_t *o, int *ret_status, cell_error_t *e
         /* The init may be a grandchild (pid or time namespace joined, or a
          * time namespace made): as subreaper we still reap it. */
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-        sigemptyset(&set);
-        for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-                sigaddset(&set, forwarded[i]);
-        sigprocmask(SIG_BLOCK, &set, &old);
+        run_block_forwarded_signals(&set, &old);
         r = create_container(o, true, &c, err);
         if (r == 0)
                 r = runtime_start(o->root, o->id, err);
         if (r == 0)
-                r = wait_foreground(c.pid, c.master, ret_status, err);
+                r = run_wait_foreground(c.pid, c.master, ret_status, err);
         if (c.master >= 0)
                 close(c.master);
         sigprocmask(SIG_SETMASK, &old, NULL);

@@ -58,6 +58,51 @@ int runtime_state(const char *root, const char *id, json_t **ret, cell_error_t *
 /* One object per container: id, pid, status, bundle, created, owner. */
 int runtime_list(const char *root, json_t **ret, cell_error_t *err);
 
+typedef struct {
+        const char *root;
+        const char *id;
+        const char *process_path; /* --process: a process object (JSON) */
+        char **args;              /* or the program and its arguments */
+        char **env;               /* --env NAME=VALUE, added to the container's */
+        const char *cwd;
+        const char *user; /* UID[:GID] */
+        gid_t *additional_gids;
+        size_t n_additional_gids;
+        char **caps; /* --cap: added to the container's */
+        bool tty;
+        bool no_new_privs;
+        bool detach;
+        bool ignore_paused;
+        const char *console_socket;
+        const char *pid_file;
+        int preserve_fds;
+} runtime_exec_opts_t;
+
+/* Run another process in a container; unless detached, waits for it like
+ * run does (*ret_status = its exit code, 128+signal when killed). */
+int runtime_exec(const runtime_exec_opts_t *o, int *ret_status, cell_error_t *err);
+
+/* Freeze and thaw every process of the container (its cgroup's freezer). */
+int runtime_pause(const char *root, const char *id, cell_error_t *err);
+int runtime_resume(const char *root, const char *id, cell_error_t *err);
+
+/* Apply an OCI linux.resources object to a running container; only the
+ * fields present change, and the container's saved config follows. */
+int runtime_update(const char *root, const char *id, json_t *resources, cell_error_t *err);
+
+/* The pids (host view) of every process in the container. */
+int runtime_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n, cell_error_t *err);
+
+/* One {"type":"stats","id":ID,"data":{cpu,memory,pids,blkio,hugetlb}} event. */
+int runtime_stats(const char *root, const char *id, json_t **ret, cell_error_t *err);
+
+/* Events until the container stops: "stats" every interval_ms and "oom"
+ * whenever the kernel OOM-kills a process of it. emit returns < 0 to stop;
+ * it does not take ownership of the event. */
+typedef int (*runtime_event_fn)(json_t *event, void *data);
+int runtime_events(const char *root, const char *id, unsigned interval_ms, runtime_event_fn emit, void *data,
+                   cell_error_t *err);
+
 /* The OCI features document. */
 json_t *runtime_features(void);
 

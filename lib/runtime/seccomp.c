@@ -891,3 +891,28 @@ int seccomp_send_listener(const seccomp_prog_t *p, int listener_fd, pid_t pid, c
         }
         return 0;
 }
+
+json_t *seccomp_features(void)
+{
+        static const char *const archs[] = {"SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",  "SCMP_ARCH_X32",
+                                            "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPSEL",
+                                            "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_RISCV64", "SCMP_ARCH_PPC64LE"};
+        json_t *f = json_object(), *a = json_array(), *o = json_array(), *fl = json_array(),
+               *ar = json_array();
+
+        for (size_t i = 0; i < ARRAY_SIZE(seccomp_actions); i++)
+                json_array_append_new(a, json_string(seccomp_actions[i].name));
+        for (size_t i = 0; i < ARRAY_SIZE(seccomp_ops); i++)
+                json_array_append_new(o, json_string(seccomp_ops[i].name));
+        for (size_t i = 0; i < ARRAY_SIZE(seccomp_flags); i++)
+                json_array_append_new(fl, json_string(seccomp_flags[i].name));
+        for (size_t i = 0; i < ARRAY_SIZE(archs); i++)
+                json_array_append_new(ar, json_string(archs[i]));
+        json_object_set_new(f, "enabled", json_true());
+        json_object_set_new(f, "actions", a);
+        json_object_set_new(f, "operators", o);
+        json_object_set_new(f, "archs", ar);
+        json_object_set_new(f, "knownFlags", json_copy(fl));
+        json_object_set_new(f, "supportedFlags", fl);
+        return f;
+}

@@ -42,3 +42,7 @@ int seccomp_install(const seccomp_prog_t *p, int *ret_listener, cell_error_t *er
  * attached by SCM_RIGHTS. */
 int seccomp_send_listener(const seccomp_prog_t *p, int listener_fd, pid_t pid, const char *state_json,
                           cell_error_t *err);
+
+/* linux.seccomp of the OCI features document: enabled, actions, operators,
+ * archs, knownFlags, supportedFlags. */
+json_t *seccomp_features(void);

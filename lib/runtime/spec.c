@@ -1228,6 +1228,30 @@ spec_t *spec_load(const char *path, cell_error_t *err)
         return s;
 }
 
+static void process_free_fields(spec_process_t *p)
+{
+        free(p->additional_gids);
+        strv_free(p->args);
+        strv_free(p->env);
+        free(p->cwd);
+        free(p->rlimits);
+        free(p->apparmor_profile);
+        free(p->selinux_label);
+        memset(p, 0, sizeof(*p));
+}
+
+int spec_replace_process(spec_t *s, json_t *proc, cell_error_t *err)
+{
+        int r;
+
+        process_free_fields(&s->process);
+        s->has_process = false;
+        r = parse_process(s, proc, err);
+        if (r < 0)
+                process_free_fields(&s->process);
+        return r;
+}
+
 void spec_free(spec_t *s)
 {
         if (!s)
@@ -1244,13 +1268,7 @@ void spec_free(spec_t *s)
                 free(s->mounts[i].data);
         }
         free(s->mounts);
-        free(s->process.additional_gids);
-        strv_free(s->process.args);
-        strv_free(s->process.env);
-        free(s->process.cwd);
-        free(s->process.rlimits);
-        free(s->process.apparmor_profile);
-        free(s->process.selinux_label);
+        process_free_fields(&s->process);
         for (int k = 0; k < SPEC_HOOK__MAX; k++) {
                 for (size_t i = 0; i < s->n_hooks[k]; i++) {
                         free(s->hooks[k][i].path);

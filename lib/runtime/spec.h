@@ -176,6 +176,10 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err);
 spec_t *spec_load(const char *path, cell_error_t *err);
 void spec_free(spec_t *spec);
 
+/* Replace the process of a parsed spec with another process object (exec
+ * --process): the same checks and the same error names ("process.args"). */
+int spec_replace_process(spec_t *spec, json_t *process, cell_error_t *err);
+
 /* The config `spec` writes: runc's default, or its rootless variant. */
 json_t *spec_default(bool rootless);
 

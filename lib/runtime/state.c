@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "strutil.h"
@@ -117,6 +118,14 @@ runtime_status_t state_status(const char *dir, const runtime_state_t *st)
         snprintf(path, sizeof(path), "%s/exec.fifo", dir);
         if (fs_exists(path))
                 return RUNTIME_CREATED;
+        if (st->cgroup) {
+                cgroup_t *cg = NULL;
+                bool frozen = cgroup_load(st->cgroup, &cg, NULL) == 0 && cgroup_is_frozen(cg);
+
+                cgroup_free(cg);
+                if (frozen)
+                        return RUNTIME_PAUSED;
+        }
         return RUNTIME_RUNNING;
 }
 
@@ -134,6 +143,10 @@ int state_save(const char *dir, const runtime_state_t *st, cell_error_t *err)
                 return cell_error_set(err, ENOMEM, "state");
         if (st->annotations)
                 json_object_set(o, "annotations", st->annotations);
+        if (st->no_pivot)
+                json_object_set_new(o, "no_pivot", json_true());
+        if (st->cgroup)
+                json_object_set(o, "cgroup", st->cgroup);
         s = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         path = str_printf("%s/state.json", dir);
@@ -152,6 +165,7 @@ void state_free(runtime_state_t *st)
         free(st->created);
         free(st->oci_version);
         json_decref(st->annotations);
+        json_decref(st->cgroup);
         free(st);
 }
 
@@ -199,7 +213,9 @@ int state_load(const char *root, const char *id, runtime_state_t **ret, char **r
         st->starttime = (unsigned long long)json_integer_value(json_object_get(o, "starttime"));
         st->owner = (uid_t)json_integer_value(json_object_get(o, "owner"));
         st->own_pidns = json_is_true(json_object_get(o, "own_pidns"));
+        st->no_pivot = json_is_true(json_object_get(o, "no_pivot"));
         st->annotations = json_incref(json_object_get(o, "annotations"));
+        st->cgroup = json_incref(json_object_get(o, "cgroup"));
         json_decref(o);
         *ret = st;
         if (ret_dir)

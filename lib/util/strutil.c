@@ -88,3 +88,38 @@ int str_to_long(const char *s, long min, long max, long *ret)
         *ret = v;
         return 0;
 }
+
+char **strv_copy(char *const *v)
+{
+        size_t n = strv_length(v);
+        char **c = calloc(n + 1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                c[i] = strdup(v[i]);
+                if (!c[i]) {
+                        strv_free(c);
+                        return NULL;
+                }
+        }
+        return c;
+}
+
+int strv_set_env(char ***env, const char *name_value)
+{
+        const char *eq = strchr(name_value, '=');
+        size_t klen = eq ? (size_t)(eq - name_value) : strlen(name_value);
+
+        for (size_t i = 0; *env && (*env)[i]; i++) {
+                if (strncmp((*env)[i], name_value, klen) == 0 && (*env)[i][klen] == '=') {
+                        char *s = strdup(name_value);
+                        if (!s)
+                                return -ENOMEM;
+                        free((*env)[i]);
+                        (*env)[i] = s;
+                        return 0;
+                }
+        }
+        return strv_push(env, name_value);
+}

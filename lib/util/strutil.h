@@ -28,3 +28,9 @@ int strv_push(char ***v, const char *s);
 
 /* Parse a decimal integer in [min, max]; returns 0 or -EINVAL/-ERANGE. */
 int str_to_long(const char *s, long min, long max, long *ret);
+
+/* A deep copy of a NULL-terminated vector, or NULL on allocation failure. */
+char **strv_copy(char *const *v);
+/* Set NAME=VALUE in an environment vector: replaces the entry with the same
+ * NAME or appends. Returns 0 or -ENOMEM. */
+int strv_set_env(char ***env, const char *name_value);

@@ -114,3 +114,33 @@ teardown() {
                 assert_failure
         fi
 }
+
+# --- CVE-2022-0492: cgroup v1 release_agent written from a container ---------------
+
+@test "CVE-2022-0492: a container with default capabilities cannot set a cgroup v1 release_agent" {
+        ls /sys/fs/cgroup/*/release_agent >/dev/null 2>&1 || skip "no cgroup v1 hierarchy here (release_agent is v1 only)"
+        before=$(cat /sys/fs/cgroup/*/release_agent | md5sum)
+        # Every way in: the cgroup mounts the container has, a new mount of a
+        # hierarchy, and a new user (+ mount) namespace where the
+        # process is root again.
+        set_args /bin/sh -c '
+                for f in /sys/fs/cgroup/*/release_agent /sys/fs/cgroup/release_agent; do
+                        [ -e "$f" ] && echo /tmp/evil >"$f" 2>/dev/null && echo "WROTE $f"
+                done
+                mkdir -p /tmp/cg
+                for c in memory rdma pids; do
+                        mount -t cgroup -o $c cgroup /tmp/cg 2>/dev/null && echo "MOUNTED $c" &&
+                                { echo /tmp/evil >/tmp/cg/release_agent 2>/dev/null && echo "WROTE $c"; umount /tmp/cg; }
+                done
+                unshare -U -r -m sh -c "
+                        for c in memory rdma pids; do
+                                mount -t cgroup -o \$c cgroup /tmp/cg 2>/dev/null &&
+                                        { echo /tmp/evil >/tmp/cg/release_agent 2>/dev/null && echo WROTE-USERNS-\$c; umount /tmp/cg; }
+                        done; echo userns-tried" || echo userns-refused
+                echo done'
+        run run_ctr c1
+        assert_output_contains done
+        assert_output_not_contains WROTE
+        assert_output_not_contains MOUNTED
+        assert_equal "$(cat /sys/fs/cgroup/*/release_agent | md5sum)" "$before"
+}
