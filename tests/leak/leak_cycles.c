@@ -25,6 +25,9 @@
  *   threads and the blocked, ignored and caught signals, which must come
  *             back as they were
  * and exits 1 naming what leaked and by how much, 2 when a cycle itself fails.
+ * A cycle that takes more than 2 s is reported as slow (something it waits
+ * for did not go away); after 3 slow cycles, or 150 s in all, the program
+ * stops, checks what it has done so far and fails.
  *
  * The cycles mix the ways a container ends (i % 12):
  *   0-4  create, start, the process of the bundle's config runs to its exit,
@@ -35,10 +38,8 @@
  *   7    delete --force of a running container
  *   8    delete --force of a created container that was never started
  *   9    exec into a running container: /bin/true in the foreground, then
- *        a detached sleep; then delete --force (until the library has
- *        runtime_exec: the same as 7)
- *   10   pause and resume a running container, then delete --force (the
- *        same as 7 until the library has runtime_pause)
+ *        a detached sleep; then delete --force
+ *   10   pause and resume a running container, then delete --force
  *   11   as 0
  * with, among the run-to-exit ones, 3 with a seccomp filter in the config
  * and 4 through runtime_run (foreground: it waits and deletes itself).
@@ -55,6 +56,8 @@
  *                     8192; with ASan, whose quarantine of freed memory
  *                     makes RSS grow, RSS is only reported unless this is set)
  *   LEAK_VERBOSE=1    print every cycle
+ *   LEAK_ONLY=NAME    run only cycles of one kind (a name printed by
+ *                     LEAK_VERBOSE=1: kill, exec, ...), to narrow a leak down
  */
 #include <dirent.h>
 #include <errno.h>
@@ -102,6 +105,9 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define MARK_VAR        "CELL_LEAK_MARK"
 #define RSS_DEFAULT_KIB 8192
 #define WAIT_MS         10000
+#define SLOW_CYCLE_MS   2000
+#define MAX_SLOW_CYCLES 3
+#define MAX_TOTAL_MS    (150 * 1000)
 
 typedef struct {
         char **v;
@@ -146,6 +152,7 @@ typedef struct {
         char *cfg_sleep;   /* config with a long-running process */
         char *cfg_dir;
         bool verbose;
+        int only; /* a variant_t, or -1 for the mix */
 } ctx_t;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -541,7 +548,6 @@ static int wait_stopped(const ctx_t *c, const char *id, pid_t pid, cell_error_t 
         }
 }
 
-#ifdef HAVE_RUNTIME_EXEC
 /* A foreground exec that exits, then a detached one that runs until the
  * container is deleted. */
 static int exec_in(const ctx_t *c, const char *id, cell_error_t *err)
@@ -561,9 +567,7 @@ static int exec_in(const ctx_t *c, const char *id, cell_error_t *err)
                 return cell_error_prefix(err, "exec --detach /bin/sleep");
         return 0;
 }
-#endif
 
-#ifdef HAVE_RUNTIME_PAUSE
 static int pause_resume(const ctx_t *c, const char *id, cell_error_t *err)
 {
         if (runtime_pause(c->root, id, err) < 0)
@@ -574,7 +578,6 @@ static int pause_resume(const ctx_t *c, const char *id, cell_error_t *err)
                 return cell_error_prefix(err, "resume");
         return expect_status(c, id, "running", err);
 }
-#endif
 
 static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *err)
 {
@@ -644,14 +647,10 @@ static int one_cycle(const ctx_t *c, const char *id, variant_t v, cell_error_t *
         case V_PAUSE:
                 if (expect_status(c, id, "running", err) < 0)
                         return -1;
-#ifdef HAVE_RUNTIME_EXEC
                 if (v == V_EXEC && exec_in(c, id, err) < 0)
                         return -1;
-#endif
-#ifdef HAVE_RUNTIME_PAUSE
                 if (v == V_PAUSE && pause_resume(c, id, err) < 0)
                         return -1;
-#endif
                 return runtime_delete(c->root, id, true, err) < 0 ? cell_error_prefix(err, "delete --force")
                                                                   : 0;
         case V_TRUE:
@@ -854,6 +853,8 @@ int main(int argc, char **argv)
         bool rss_enforced = true;
         const char *e;
         int argi = 1, failed = 0;
+        long slow = 0;
+        bool stopped = false;
 
         if (argi < argc && str_eq(argv[argi], "--host-mountns")) {
                 private_mountns = false;
@@ -865,6 +866,14 @@ int main(int argc, char **argv)
         c.root = argv[argi + 1];
         snprintf(c.prefix, sizeof(c.prefix), "leakc-%d-", (int)getpid());
         c.verbose = (e = getenv("LEAK_VERBOSE")) && str_eq(e, "1");
+        c.only = -1;
+        if ((e = getenv("LEAK_ONLY")) && *e) {
+                for (size_t k = 0; k < ARRAY_SIZE(variant_names); k++)
+                        if (str_eq(e, variant_names[k]))
+                                c.only = (int)k;
+                if (c.only < 0)
+                        die("LEAK_ONLY=%s: not a kind of cycle", e);
+        }
 #ifdef LEAK_ASAN
         rss_enforced = false;
 #endif
@@ -915,18 +924,35 @@ int main(int argc, char **argv)
         print_counts("before", &before);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (long i = 0; i < n; i++) {
-                variant_t v = variant_of(i);
+                variant_t v = c.only >= 0 ? (variant_t)c.only : variant_of(i);
                 cell_error_t err = {0};
+                struct timespec tc;
                 char id[96];
+                long ms;
 
                 snprintf(id, sizeof(id), "%s%ld", c.prefix, i);
                 if (c.verbose)
                         printf("cycle %ld: %s %s\n", i, id, variant_names[v]);
+                clock_gettime(CLOCK_MONOTONIC, &tc);
                 if (one_cycle(&c, id, v, &err) < 0) {
                         fprintf(stderr, "leak_cycles: cycle %ld (%s, %s): %s\n", i, id, variant_names[v],
                                 err.msg);
                         failed = 1;
                         break;
+                }
+                /* A cycle that takes seconds waits on something that did
+                 * not go away (a process, a cgroup): a leak in the making,
+                 * and the test must stay short. */
+                ms = elapsed_ms(&tc);
+                if (ms > SLOW_CYCLE_MS) {
+                        printf("SLOW: cycle %ld (%s, %s) took %ld ms\n", i, id, variant_names[v], ms);
+                        slow++;
+                }
+                if (slow >= MAX_SLOW_CYCLES || elapsed_ms(&t0) > MAX_TOTAL_MS) {
+                        printf("leak_cycles: stopping after %ld cycles: %s\n", i + 1,
+                               slow >= MAX_SLOW_CYCLES ? "too many slow cycles" : "out of time");
+                        n = i + 1;
+                        stopped = true;
                 }
                 /* RSS is measured from after a warm-up: the first cycles
                  * fill caches (libc, jansson) once. */
@@ -1012,6 +1038,11 @@ int main(int argc, char **argv)
         free(c.cfg_dir);
         snapshot_free(&before);
         snapshot_free(&after);
+        if (stopped) {
+                printf("LEAK: the cycles were stopped early (%ld slow cycles of more than %d ms)\n", slow,
+                       SLOW_CYCLE_MS);
+                leak = true;
+        }
         if (leak) {
                 printf("leak_cycles: FAILED: resources leaked over %ld cycles (see LEAK lines above)\n", n);
                 return 1;
