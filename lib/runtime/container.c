@@ -224,15 +224,19 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 goto out;
         }
         dir_made = true;
-        if (fs_write_atomic(config_copy, config_data, config_len, 0600, err) < 0)
+        if (fs_write_replace(config_copy, config_data, config_len, 0600, err) < 0)
                 goto out;
         if (mkfifo(fifo_path, 0622) < 0) {
                 r = cell_error_errno(err, "mkfifo %s", fifo_path);
                 goto out;
         }
+        /* The init opens the fifo as root of its user namespace, which may be
+         * another host uid: root hands the fifo over; an unprivileged runtime
+         * cannot, and restores the write bits for others the umask took. */
         if (spec->namespaces[SPEC_NS_USER].present &&
-            chown(fifo_path, host_root_uid(spec), host_root_gid(spec)) < 0) {
-                r = cell_error_errno(err, "chown %s", fifo_path);
+            (geteuid() == 0 ? chown(fifo_path, host_root_uid(spec), host_root_gid(spec))
+                            : chmod(fifo_path, 0622)) < 0) {
+                r = cell_error_errno(err, "%s %s", geteuid() == 0 ? "chown" : "chmod", fifo_path);
                 goto out;
         }
         fifo_fd = open(fifo_path, O_PATH | O_CLOEXEC);
@@ -329,6 +333,8 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                         ;
                 first = -1;
         }
+        if (mounts_send_idmapped(spec, bundle, init, sv[0], err) < 0)
+                goto fail;
 
         /* The init waits for SYNC_GO: it is in its cgroup before it mounts,
          * allocates or unshares the cgroup namespace. */
@@ -419,7 +425,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)init);
 
-                if (fs_write_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
+                if (fs_write_replace(o->pid_file, buf, (size_t)n, 0644, err) < 0)
                         goto fail;
         }
         out->pid = init;

@@ -149,7 +149,7 @@ int runtime_update(const char *root, const char *id, json_t *resources, cell_err
                 }
                 merge_json(res, resources);
                 doc = json_dumps(cfg, JSON_COMPACT);
-                if (doc && fs_write_atomic(config, doc, strlen(doc), 0600, err) < 0)
+                if (doc && fs_write_replace(config, doc, strlen(doc), 0600, err) < 0)
                         goto out;
         }
         r = 0;

@@ -374,7 +374,7 @@ int runtime_exec(const runtime_exec_opts_t *o, int *ret_status, cell_error_t *er
                 char buf[32];
                 int n = snprintf(buf, sizeof(buf), "%d", (int)child);
 
-                if (fs_write_atomic(o->pid_file, buf, (size_t)n, 0644, err) < 0)
+                if (fs_write_replace(o->pid_file, buf, (size_t)n, 0644, err) < 0)
                         goto fail;
         }
         if (o->detach) {

@@ -9,17 +9,15 @@
 json_t *runtime_features(void)
 {
         static const char *const mount_options[] = {
-                "async",        "atime",      "bind",        "dev",        "diratime",
-                "dirsync",      "exec",       "iversion",    "lazytime",   "loud",
-                "mand",         "noatime",    "nodev",       "nodiratime", "noexec",
-                "noiversion",   "nolazytime", "nomand",      "norelatime", "nostrictatime",
-                "nosuid",       "private",    "rbind",       "rdev",       "rdiratime",
-                "relatime",     "remount",    "rexec",       "rnoatime",   "rnodev",
-                "rnodiratime",  "rnoexec",    "rnosuid",     "ro",         "rprivate",
-                "rrelatime",    "rro",        "rrw",         "rshared",    "rslave",
-                "rstrictatime", "rsuid",      "runbindable", "rw",         "shared",
-                "silent",       "slave",      "strictatime", "suid",       "sync",
-                "unbindable",
+                "async",        "atime",       "bind",          "dev",      "diratime",   "dirsync",
+                "exec",         "idmap",       "iversion",      "lazytime", "loud",       "mand",
+                "noatime",      "nodev",       "nodiratime",    "noexec",   "noiversion", "nolazytime",
+                "nomand",       "norelatime",  "nostrictatime", "nosuid",   "private",    "rbind",
+                "rdev",         "rdiratime",   "relatime",      "remount",  "rexec",      "ridmap",
+                "rnoatime",     "rnodev",      "rnodiratime",   "rnoexec",  "rnosuid",    "ro",
+                "rprivate",     "rrelatime",   "rro",           "rrw",      "rshared",    "rslave",
+                "rstrictatime", "rsuid",       "runbindable",   "rw",       "shared",     "silent",
+                "slave",        "strictatime", "suid",          "sync",     "unbindable",
         };
         static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
                                             "startContainer", "poststart",     "poststop"};
@@ -55,7 +53,7 @@ json_t *runtime_features(void)
         json_object_set_new(lx, "apparmor", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(lx, "selinux", json_pack("{s:b}", "enabled", 0));
         json_object_set_new(lx, "intelRdt", json_pack("{s:b}", "enabled", 0));
-        json_object_set_new(lx, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 0));
+        json_object_set_new(lx, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
         json_object_set_new(f, "linux", lx);
         json_object_set_new(f, "annotations", json_pack("{s:s}", "io.github.cell.version", "0.1.0"));
         return f;

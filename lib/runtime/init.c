@@ -133,6 +133,7 @@ void init_main(init_ctx_t *ctx)
         bool new_userns = userns && !spec->namespaces[SPEC_NS_USER].path;
         _cleanup_free_ char *state_json = NULL;
         _cleanup_free_ char *hook_state = NULL;
+        _cleanup_free_ int *idmap_fds = NULL;
         cell_error_t err = {0};
         int rootfd = -1, procfd = -1, master = -1, slave = -1, fifo = -1;
         int preserve = ctx->opts->preserve_fds;
@@ -181,6 +182,9 @@ void init_main(init_ctx_t *ctx)
                 sync_send(sync_fd, SYNC_NS_READY, 0, 0, NULL, 0, -1);
         }
 
+        /* Idmapped mounts arrive before the go: the runtime makes them. */
+        if (mounts_recv_idmapped(spec, sync_fd, &idmap_fds, &err) < 0)
+                fail_sync(sync_fd, &err);
         if (wait_for(sync_fd, SYNC_GO, &state_json, &err) < 0)
                 _exit(1);
         /* Relative bind-mount sources are relative to the bundle. */
@@ -198,7 +202,7 @@ void init_main(init_ctx_t *ctx)
 
         hook_state = state_with_status(state_json, "creating");
         if (spec->namespaces[SPEC_NS_MOUNT].present) {
-                if (mounts_setup_rootfs(spec, ctx->rootfs, ctx->opts->no_pivot, &rootfd, &err) < 0)
+                if (mounts_setup_rootfs(spec, ctx->rootfs, ctx->opts->no_pivot, idmap_fds, &rootfd, &err) < 0)
                         fail_sync(sync_fd, &err);
                 if (mounts_setup_dev(spec, rootfd, userns, &err) < 0)
                         fail_sync(sync_fd, &err);

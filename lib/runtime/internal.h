@@ -53,9 +53,19 @@ typedef struct {
 int create_container(const runtime_create_opts_t *o, bool keep_master, created_t *out, cell_error_t *err);
 
 /* ---- userns.c ---- */
-/* Write /proc/PID/{uid_map,gid_map} (and setgroups when unprivileged) for
- * the new user namespace of pid. */
+/* Write /proc/PID/{uid_map,gid_map} for the new user namespace of pid, from
+ * linux.uidMappings and gidMappings: directly as root or when the caller maps
+ * only its own id (then with setgroups denied), through newuidmap/newgidmap
+ * otherwise. */
 int userns_write_maps(const spec_t *spec, pid_t pid, cell_error_t *err);
+/* The same for any maps; where names their place in the config for errors
+ * ("linux", "mounts[3]"). */
+int userns_write_id_maps(pid_t pid, const spec_id_map_t *uid_maps, size_t n_uid,
+                         const spec_id_map_t *gid_maps, size_t n_gid, const char *where, cell_error_t *err);
+/* A user namespace with these maps and no process in it, as an fd of its
+ * /proc/PID/ns/user (what MOUNT_ATTR_IDMAP takes). */
+int userns_open_with_maps(const spec_id_map_t *uid_maps, size_t n_uid, const spec_id_map_t *gid_maps,
+                          size_t n_gid, const char *where, cell_error_t *err);
 
 /* ---- run.c ---- */
 /* Block the signals a foreground container gets forwarded (before the
@@ -83,6 +93,7 @@ typedef enum {
         SYNC_SECCOMP,  /* init → parent: the seccomp listener fd, for listenerPath */
         SYNC_CREATED,  /* init → parent: ready, waiting for start */
         SYNC_ERROR,    /* either way: payload = message, code = errno */
+        SYNC_MOUNT_FD, /* parent → init: an idmapped mount's tree; code = index in mounts */
 } sync_type_t;
 
 typedef struct {
@@ -119,8 +130,18 @@ typedef struct {
 __attribute__((noreturn)) void init_main(init_ctx_t *ctx);
 
 /* ---- mounts.c ---- */
-int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd,
-                        cell_error_t *err);
+/* Runtime side, once the container's user namespace exists and before
+ * SYNC_GO: make each idmapped bind mount as a detached tree (this needs
+ * CAP_SYS_ADMIN over the source's file system, which the init in its user
+ * namespace lacks) and send it to the init, one SYNC_MOUNT_FD per mount. */
+int mounts_send_idmapped(const spec_t *spec, const char *bundle, pid_t init, int sync_fd, cell_error_t *err);
+/* Init side, before waiting for SYNC_GO: receive them. *ret_fds gets
+ * spec->n_mounts entries, -1 for a mount that is not idmapped (NULL when
+ * there is none). */
+int mounts_recv_idmapped(const spec_t *spec, int sync_fd, int **ret_fds, cell_error_t *err);
+/* idmap_fds: from mounts_recv_idmapped (may be NULL); the fds are consumed. */
+int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *idmap_fds,
+                        int *ret_rootfd, cell_error_t *err);
 int mounts_setup_dev(const spec_t *spec, int rootfd, bool userns, cell_error_t *err);
 int mounts_bind_console(int rootfd, int slave_fd, cell_error_t *err);
 int mounts_pivot_root(int rootfd, bool no_pivot, cell_error_t *err);

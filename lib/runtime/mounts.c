@@ -341,9 +341,249 @@ static int mount_cgroup(int rootfd, const spec_mount_t *m, bool own_cgroupns, in
         return 0;
 }
 
+/* ---- idmapped mounts ----
+ *
+ * An idmapped bind mount shows the files of its source with their owners
+ * translated through a user namespace: a file whose owner on disk is
+ * containerID appears (to the host) as hostID, which the container's own
+ * user namespace then shows as it shows any host id. This is the "direct"
+ * reading of mounts[].uidMappings that runc, crun and podman share; with the
+ * same mappings as linux.uidMappings, an unshifted tree appears to the
+ * container with its owners as they are on disk.
+ *
+ * mount_setattr(MOUNT_ATTR_IDMAP) needs CAP_SYS_ADMIN in the user namespace
+ * that owns the source's superblock (the host's, for a host directory),
+ * which the init, already in the container's user namespace, does not have.
+ * So the runtime makes each idmapped mount as a detached tree and passes it
+ * to the init over the sync socket; the init attaches it like any bind. */
+
+/* Both sides decide from the same spec, so they agree on how many trees
+ * travel. Without a mount namespace no mount is made at all. */
+static bool wants_idmap_tree(const spec_t *spec, const spec_mount_t *m)
+{
+        return spec->namespaces[SPEC_NS_MOUNT].present && m->idmap && m->bind && !(m->flags & MS_REMOUNT);
+}
+
+static const char *idmap_hint(int e)
+{
+        switch (e) {
+        case EINVAL:
+                return " (the file system does not support idmapped mounts)";
+        case EPERM:
+                return geteuid() != 0 ? " (idmapping a mount of the host's file systems needs root)" : "";
+        case ENOSYS:
+                return " (the kernel has no mount_setattr: idmapped mounts need Linux 5.12 or later)";
+        default:
+                return "";
+        }
+}
+
+static int make_idmapped_tree(const spec_mount_t *m, size_t idx, const char *bundle, pid_t init,
+                              int *ctr_userns, cell_error_t *err)
+{
+        _cleanup_free_ char *src = NULL;
+        _cleanup_close_ int own_userns = -1;
+        _cleanup_close_ int tree = -1;
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP};
+        char field[256], where[32];
+        int e;
+
+        snprintf(field, sizeof(field), "mounts[%zu] (%s)", idx, m->destination);
+        snprintf(where, sizeof(where), "mounts[%zu]", idx);
+        /* Relative sources are relative to the bundle, as the init sees them. */
+        src = m->source[0] == '/' ? strdup(m->source) : str_printf("%s/%s", bundle, m->source);
+        if (!src)
+                return cell_error_set(err, ENOMEM, "%s", field);
+        if (m->n_uid_mappings) {
+                own_userns = userns_open_with_maps(m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
+                                                   m->n_gid_mappings, where, err);
+                if (own_userns < 0)
+                        return -1;
+                a.userns_fd = (uint64_t)own_userns;
+        } else {
+                /* "idmap" alone: the container's own user namespace, however
+                 * it was made (new with linux.uidMappings, or joined). */
+                if (*ctr_userns < 0) {
+                        char path[64];
+
+                        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init);
+                        *ctr_userns = open(path, O_RDONLY | O_CLOEXEC);
+                        if (*ctr_userns < 0)
+                                return cell_error_errno(err, "%s: idmapped mount: open %s", field, path);
+                }
+                a.userns_fd = (uint64_t)*ctr_userns;
+        }
+        tree = open_tree(AT_FDCWD, src,
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive_bind ? AT_RECURSIVE : 0));
+        if (tree >= 0 && mount_setattr(tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &a,
+                                       sizeof(a)) == 0)
+                return steal_fd(&tree);
+        e = errno;
+        /* strerror before the hint, so the hint reads as the reason. An
+         * unprivileged runtime fails already at open_tree: cloning a mount of
+         * the host's mount namespace is as much beyond it as idmapping. */
+        cell_error_set(err, 0, "%s: idmapped mount of %s: %s%s", field, src, strerror(e),
+                       tree < 0 && e != EPERM ? "" : idmap_hint(e));
+        err->code = e;
+        return -e;
+}
+
+int mounts_send_idmapped(const spec_t *spec, const char *bundle, pid_t init, int sync_fd, cell_error_t *err)
+{
+        _cleanup_close_ int ctr_userns = -1;
+
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                _cleanup_close_ int tree = -1;
+                int r;
+
+                if (!wants_idmap_tree(spec, &spec->mounts[i]))
+                        continue;
+                tree = make_idmapped_tree(&spec->mounts[i], i, bundle, init, &ctr_userns, err);
+                if (tree < 0)
+                        return -1;
+                r = sync_send(sync_fd, SYNC_MOUNT_FD, (int)i, 0, NULL, 0, tree);
+                if (r < 0)
+                        return cell_error_set(err, -r,
+                                              "mounts[%zu]: pass the idmapped mount to the container", i);
+        }
+        return 0;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+        for (size_t i = 0; fds && i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        free(fds);
+}
+
+int mounts_recv_idmapped(const spec_t *spec, int sync_fd, int **ret_fds, cell_error_t *err)
+{
+        size_t want = 0;
+        int *fds;
+
+        *ret_fds = NULL;
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                if (wants_idmap_tree(spec, &spec->mounts[i]))
+                        want++;
+        if (want == 0)
+                return 0;
+        fds = malloc(spec->n_mounts * sizeof(int));
+        if (!fds)
+                return cell_error_set(err, ENOMEM, "idmapped mounts");
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                fds[i] = -1;
+        for (size_t k = 0; k < want; k++) {
+                sync_hdr_t hdr;
+                int fd = -1;
+                int r = sync_recv(sync_fd, &hdr, NULL, &fd);
+
+                if (r < 0) {
+                        close_fds(fds, spec->n_mounts);
+                        return cell_error_set(err, -r, "waiting for the idmapped mounts");
+                }
+                if (hdr.type != SYNC_MOUNT_FD || fd < 0 || hdr.code < 0 ||
+                    (size_t)hdr.code >= spec->n_mounts || fds[hdr.code] >= 0 ||
+                    !wants_idmap_tree(spec, &spec->mounts[hdr.code])) {
+                        if (fd >= 0)
+                                close(fd);
+                        close_fds(fds, spec->n_mounts);
+                        return cell_error_set(err, EPROTO, "unexpected message %d from the runtime",
+                                              hdr.type);
+                }
+                fds[hdr.code] = fd;
+        }
+        *ret_fds = fds;
+        return 0;
+}
+
+/* ---- file systems a user namespace may not mount ---- */
+
+/* data without its gid= option. */
+static char *data_without_gid(const char *data)
+{
+        _cleanup_free_ char *copy = strdup(data);
+        char *out = NULL, *save = NULL;
+
+        if (!copy)
+                return NULL;
+        for (char *o = strtok_r(copy, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                char *next;
+
+                if (strncmp(o, "gid=", 4) == 0)
+                        continue;
+                next = out ? str_printf("%s,%s", out, o) : strdup(o);
+                free(out);
+                if (!next)
+                        return NULL;
+                out = next;
+        }
+        return out ? out : strdup("");
+}
+
+/* A new instance of some file systems is refused in a user namespace (the
+ * rootless case, or root with linux.uidMappings): the kernel wants the
+ * mounter to own the namespace the instance shows. When the container shares
+ * that namespace with the runtime anyway, the host's instance shows nothing
+ * new, so it is bound instead, as runc does:
+ *   sysfs   without a network namespace owned by the user namespace;
+ *   proc    without a pid namespace of the container's own;
+ *   mqueue  without an ipc namespace of the container's own.
+ * And devpts refuses gid=N when N is not mapped (the tty group, gid 5, in a
+ * config written for root): the mount is made without it, as crun does; the
+ * ptys then belong to the opener's group. Called after new_fs_mount failed;
+ * returns the tree, or -1 with the first error kept. */
+static int mount_in_userns_fallback(const spec_t *spec, const spec_mount_t *m, const char *field,
+                                    cell_error_t *err)
+{
+        const char *host = NULL;
+        cell_error_t err2 = {0};
+        int tree;
+
+        if (strcmp(m->type, "devpts") == 0 && err->code == EINVAL && m->data && strstr(m->data, "gid=")) {
+                _cleanup_free_ char *data = data_without_gid(m->data);
+
+                if (!data)
+                        return -1;
+                tree = new_fs_mount(m->type, m->source, data, m->flags, flags_to_attr(m->flags), field,
+                                    &err2);
+                if (tree >= 0)
+                        log_debug("%s: gid is not mapped in the user namespace, mounted without it", field);
+                return tree >= 0 ? tree : -1;
+        }
+        if (err->code != EPERM && err->code != EACCES)
+                return -1;
+        if (strcmp(m->type, "sysfs") == 0)
+                host = "/sys";
+        else if (strcmp(m->type, "proc") == 0 && !spec->namespaces[SPEC_NS_PID].present)
+                host = "/proc";
+        else if (strcmp(m->type, "mqueue") == 0 && !spec->namespaces[SPEC_NS_IPC].present)
+                host = "/dev/mqueue";
+        if (!host)
+                return -1;
+        tree = clone_tree(AT_FDCWD, host, true, field, &err2);
+        if (tree >= 0 && set_attr(tree, flags_to_attr(m->flags), 0, true, field, &err2) < 0) {
+                close(tree);
+                tree = -1;
+        }
+        if (tree < 0) {
+                cell_error_t first = *err;
+                const char *why = strrchr(err2.msg, ':');
+
+                cell_error_set(err, 0, "%s (in a user namespace; binding the host's %s instead failed:%s)",
+                               first.msg, host, why ? why + 1 : " ?");
+                err->code = first.code;
+                return -1;
+        }
+        log_debug("%s: %s cannot be mounted in this user namespace, bound the host's %s", field, m->type,
+                  host);
+        return tree;
+}
+
 /* ---- one mount ---- */
 
-static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size_t idx, cell_error_t *err)
+static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size_t idx, int *idmap_fd,
+                     cell_error_t *err)
 {
         _cleanup_close_ int target = -1;
         _cleanup_close_ int tree = -1;
@@ -355,15 +595,22 @@ static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size
         if (m->bind) {
                 struct stat st;
 
-                if (stat(m->source, &st) < 0)
+                if (idmap_fd && *idmap_fd >= 0) {
+                        /* The runtime made it (see mounts_send_idmapped). */
+                        tree = steal_fd(idmap_fd);
+                        if (fstat(tree, &st) < 0)
+                                return cell_error_errno(err, "%s: idmapped mount", field);
+                } else if (stat(m->source, &st) < 0) {
                         return cell_error_errno(err, "%s: source %s", field, m->source);
+                }
                 if (S_ISDIR(st.st_mode))
                         target = fs_mkdir_p_in_root(rootfd, m->destination, 0755, err);
                 else
                         target = fs_mkfile_in_root(rootfd, m->destination, 0644, err);
                 if (target < 0)
                         return cell_error_prefix(err, "%s", field);
-                tree = clone_tree(AT_FDCWD, m->source, m->recursive_bind, field, err);
+                if (tree < 0)
+                        tree = clone_tree(AT_FDCWD, m->source, m->recursive_bind, field, err);
                 if (tree < 0)
                         return tree;
                 if ((r = set_attr(tree, flags_to_attr(m->flags), flags_to_attr(m->clear_flags), false, field,
@@ -387,16 +634,8 @@ static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size
                 } else {
                         tree = new_fs_mount(m->type, m->source, m->data, m->flags, flags_to_attr(m->flags),
                                             field, err);
-                        if (tree < 0 && strcmp(m->type, "sysfs") == 0 && userns &&
-                            (err->code == EPERM || err->code == EACCES)) {
-                                /* sysfs cannot be mounted in a user namespace that
-                                 * does not own the network namespace: bind the
-                                 * host's /sys instead, as runc does. */
-                                tree = clone_tree(AT_FDCWD, "/sys", true, field, err);
-                                if (tree >= 0 &&
-                                    set_attr(tree, flags_to_attr(m->flags), 0, true, field, err) < 0)
-                                        return -1;
-                        }
+                        if (tree < 0 && userns)
+                                tree = mount_in_userns_fallback(spec, m, field, err);
                         if (tree < 0)
                                 return tree;
                 }
@@ -414,8 +653,8 @@ static int mount_one(int rootfd, const spec_t *spec, const spec_mount_t *m, size
         return 0;
 }
 
-int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *ret_rootfd,
-                        cell_error_t *err)
+int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, int *idmap_fds,
+                        int *ret_rootfd, cell_error_t *err)
 {
         _cleanup_close_ int tree = -1;
         _cleanup_close_ int rootfd = -1;
@@ -447,7 +686,7 @@ int mounts_setup_rootfs(const spec_t *spec, const char *rootfs, bool no_pivot, i
                                 return cell_error_errno(err, "mounts[%zu] (%s): remount", i, m->destination);
                         continue;
                 }
-                if ((r = mount_one(rootfd, spec, m, i, err)) < 0)
+                if ((r = mount_one(rootfd, spec, m, i, idmap_fds ? &idmap_fds[i] : NULL, err)) < 0)
                         return r;
         }
         *ret_rootfd = steal_fd(&rootfd);

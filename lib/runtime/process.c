@@ -95,11 +95,13 @@ int process_set_user_and_caps(const spec_t *spec, bool userns, const struct secc
                         return cell_error_errno(err, "process.capabilities.bounding: drop %s",
                                                 spec_cap_name(c) ? spec_cap_name(c) : "?");
         }
-        if (!(userns && spec->namespaces[SPEC_NS_USER].present && p->n_additional_gids == 0)) {
-                if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
-                    !(errno == EPERM && userns && p->n_additional_gids == 0))
-                        return cell_error_errno(err, "process.user.additionalGids: setgroups");
-        }
+        /* Also with no additional gids: the groups inherited from the runtime
+         * must not follow the process in. In a user namespace whose gid map
+         * an unprivileged runtime wrote itself, setgroups is denied (dropping
+         * a group could lift a deny-by-group permission) and they stay. */
+        if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+            !(errno == EPERM && userns && p->n_additional_gids == 0))
+                return cell_error_errno(err, "process.user.additionalGids: setgroups");
         /* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN,
          * which the uid change below takes away from the effective set. */
         if (!p->no_new_privileges && install_filter(filter, err) < 0)

@@ -475,10 +475,14 @@ static int parse_mount_options(spec_mount_t *m, const char *field, cell_error_t 
                 }
                 if (known)
                         continue;
+                if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0) {
+                        m->idmap = true;
+                        m->idmap_recursive = m->idmap_recursive || strcmp(o, "ridmap") == 0;
+                        continue;
+                }
                 /* Options that concern other runtimes or later stages. */
-                if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0 ||
-                    strcmp(o, "notmpcopyup") == 0 || strcmp(o, "copy-symlink") == 0 || strcmp(o, "z") == 0 ||
-                    strcmp(o, "Z") == 0)
+                if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "notmpcopyup") == 0 ||
+                    strcmp(o, "copy-symlink") == 0 || strcmp(o, "z") == 0 || strcmp(o, "Z") == 0)
                         continue;
                 if (append_data(&m->data, o) < 0)
                         return cell_error_set(err, ENOMEM, "%s.options", field);
@@ -489,6 +493,40 @@ static int parse_mount_options(spec_mount_t *m, const char *field, cell_error_t 
                 if (strcmp(m->type, "rbind") == 0)
                         m->recursive_bind = true;
         }
+        return 0;
+}
+
+static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, size_t *n, cell_error_t *err);
+
+/* mounts[i].uidMappings and gidMappings: both or neither, as the spec says,
+ * and only on a bind mount, the one kind an idmapping is applied to here. */
+static int parse_mount_id_maps(spec_mount_t *m, json_t *e, const char *field, cell_error_t *err)
+{
+        char fu[FIELD_MAX + 32], fg[FIELD_MAX + 32];
+        json_t *u = json_object_get(e, "uidMappings"), *g = json_object_get(e, "gidMappings");
+        int r;
+
+        snprintf(fu, sizeof(fu), "%s.uidMappings", field);
+        snprintf(fg, sizeof(fg), "%s.gidMappings", field);
+        if (u && !json_is_null(u) &&
+            (r = parse_id_maps(u, fu, &m->uid_mappings, &m->n_uid_mappings, err)) < 0)
+                return r;
+        if (g && !json_is_null(g) &&
+            (r = parse_id_maps(g, fg, &m->gid_mappings, &m->n_gid_mappings, err)) < 0)
+                return r;
+        if (m->n_uid_mappings && !m->n_gid_mappings)
+                return cell_error_set(err, EINVAL,
+                                      "%s: missing (uidMappings is given, and the two go together)", fg);
+        if (m->n_gid_mappings && !m->n_uid_mappings)
+                return cell_error_set(err, EINVAL,
+                                      "%s: missing (gidMappings is given, and the two go together)", fu);
+        /* Mappings without the option still ask for an idmapped mount, as in
+         * runc: ignoring them would hand the container the wrong owners. */
+        if (m->n_uid_mappings)
+                m->idmap = true;
+        if (m->idmap && !m->bind)
+                return cell_error_set(err, EINVAL, "%s.options: an idmapped mount must be a bind mount",
+                                      field);
         return 0;
 }
 
@@ -539,6 +577,8 @@ static int parse_mounts(spec_t *s, json_t *root, cell_error_t *err)
                 if (!m->bind && !m->type)
                         return cell_error_set(err, EINVAL,
                                               "%s.type: missing (and the mount is not a bind mount)", field);
+                if ((r = parse_mount_id_maps(m, e, field, err)) < 0)
+                        return r;
         }
         return 0;
 }
@@ -827,6 +867,36 @@ static int parse_hooks(spec_t *s, json_t *hooks, cell_error_t *err)
 
 /* ---- linux ---- */
 
+/* The kernel refuses a map whose ranges wrap past 2^32 - 1 (that id means
+ * "no id") or overlap, and takes at most 340 lines; saying which entry is
+ * wrong here beats "write uid_map: Invalid argument" at create time. */
+#define ID_MAP_MAX 340
+
+static bool ranges_overlap(uint32_t a, uint32_t na, uint32_t b, uint32_t nb)
+{
+        return (uint64_t)a < (uint64_t)b + nb && (uint64_t)b < (uint64_t)a + na;
+}
+
+static int check_id_map(const spec_id_map_t *maps, size_t i, const char *f, cell_error_t *err)
+{
+        const spec_id_map_t *m = &maps[i];
+
+        if ((uint64_t)m->container_id + m->size > UINT32_MAX)
+                return cell_error_set(err, EINVAL, "%s: containerID + size must not exceed %u", f,
+                                      (unsigned)UINT32_MAX);
+        if ((uint64_t)m->host_id + m->size > UINT32_MAX)
+                return cell_error_set(err, EINVAL, "%s: hostID + size must not exceed %u", f,
+                                      (unsigned)UINT32_MAX);
+        for (size_t j = 0; j < i; j++) {
+                if (ranges_overlap(m->container_id, m->size, maps[j].container_id, maps[j].size))
+                        return cell_error_set(err, EINVAL, "%s: its containerID range overlaps entry %zu", f,
+                                              j);
+                if (ranges_overlap(m->host_id, m->size, maps[j].host_id, maps[j].size))
+                        return cell_error_set(err, EINVAL, "%s: its hostID range overlaps entry %zu", f, j);
+        }
+        return 0;
+}
+
 static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, size_t *n, cell_error_t *err)
 {
         json_t *e;
@@ -834,6 +904,9 @@ static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, si
 
         if (!json_is_array(arr))
                 return type_error(err, field, "an array");
+        if (json_array_size(arr) > ID_MAP_MAX)
+                return cell_error_set(err, EINVAL, "%s: at most %d entries (the kernel's limit)", field,
+                                      ID_MAP_MAX);
         *ret = calloc(json_array_size(arr) + 1, sizeof(spec_id_map_t));
         if (!*ret)
                 return cell_error_set(err, ENOMEM, "%s", field);
@@ -863,6 +936,8 @@ static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, si
                         return cell_error_set(err, EINVAL, "%s: missing", f2);
                 (*ret)[i].size = (uint32_t)v;
                 *n = i + 1;
+                if ((r = check_id_map(*ret, i, f, err)) < 0)
+                        return r;
         }
         return 0;
 }
@@ -1199,6 +1274,15 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
         }
         if ((o = json_object_get(root, "linux")) && !json_is_null(o) && (r = parse_linux(s, o, err)) < 0)
                 goto fail;
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (s->mounts[i].idmap && !s->mounts[i].n_uid_mappings &&
+                    !s->namespaces[SPEC_NS_USER].present) {
+                        cell_error_set(err, EINVAL,
+                                       "mounts[%zu]: idmap without uidMappings and gidMappings takes the "
+                                       "container's user namespace, and linux.namespaces has none",
+                                       i);
+                        goto fail;
+                }
         if ((s->hostname && *s->hostname) && !s->namespaces[SPEC_NS_UTS].present) {
                 cell_error_set(err, EINVAL, "hostname: setting it needs a uts namespace in linux.namespaces");
                 goto fail;
@@ -1266,6 +1350,8 @@ void spec_free(spec_t *s)
                 free(s->mounts[i].source);
                 strv_free(s->mounts[i].options);
                 free(s->mounts[i].data);
+                free(s->mounts[i].uid_mappings);
+                free(s->mounts[i].gid_mappings);
         }
         free(s->mounts);
         process_free_fields(&s->process);

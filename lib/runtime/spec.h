@@ -56,6 +56,13 @@ typedef struct {
         spec_propagation_t propagation[4];
         size_t n_propagation;
         char *data; /* options the kernel's file system parses */
+
+        /* An idmapped bind mount: options "idmap" (or "ridmap", applied to
+         * every mount of an rbind), or uidMappings/gidMappings given. Without
+         * mappings of its own the mount takes the container's user namespace. */
+        bool idmap, idmap_recursive;
+        spec_id_map_t *uid_mappings, *gid_mappings;
+        size_t n_uid_mappings, n_gid_mappings;
 } spec_mount_t;
 
 typedef enum {

@@ -152,7 +152,7 @@ int state_save(const char *dir, const runtime_state_t *st, cell_error_t *err)
         path = str_printf("%s/state.json", dir);
         if (!s || !path)
                 return cell_error_set(err, ENOMEM, "state");
-        return fs_write_atomic(path, s, strlen(s), 0600, err);
+        return fs_write_replace(path, s, strlen(s), 0600, err);
 }
 
 void state_free(runtime_state_t *st)

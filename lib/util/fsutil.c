@@ -90,7 +90,8 @@ int fs_write_existing(const char *path, const char *data, size_t len, cell_error
         return 0;
 }
 
-int fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode, cell_error_t *err)
+static int write_renamed(const char *path, const char *data, size_t len, mode_t mode, bool sync,
+                         cell_error_t *err)
 {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
@@ -103,7 +104,7 @@ int fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode,
         if (fd < 0)
                 return cell_error_errno(err, "create %s", tmp);
         r = write_all(fd, data, len);
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && sync && fsync(fd) < 0)
                 r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
                 r = -errno;
@@ -112,6 +113,16 @@ int fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode,
                 return cell_error_set(err, -r, "write %s", path);
         }
         return 0;
+}
+
+int fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode, cell_error_t *err)
+{
+        return write_renamed(path, data, len, mode, true, err);
+}
+
+int fs_write_replace(const char *path, const char *data, size_t len, mode_t mode, cell_error_t *err)
+{
+        return write_renamed(path, data, len, mode, false, err);
 }
 
 int fs_mkdir_p(const char *path, mode_t mode, cell_error_t *err)

@@ -21,6 +21,11 @@ int fs_write_existing(const char *path, const char *data, size_t len, cell_error
 
 /* Atomically replace path with data: temporary file, fsync, rename. */
 int fs_write_atomic(const char *path, const char *data, size_t len, mode_t mode, cell_error_t *err);
+/* The same without fsync: readers never see a half-written file, but a
+ * crash may lose it. For volatile runtime state (under /run), where a crash
+ * loses the containers too and an fsync per file would be most of the cost
+ * of starting one on a disk-backed /run. */
+int fs_write_replace(const char *path, const char *data, size_t len, mode_t mode, cell_error_t *err);
 
 /* mkdir -p on the host. */
 int fs_mkdir_p(const char *path, mode_t mode, cell_error_t *err);

@@ -528,6 +528,25 @@ static int cmd_stat(char **argv)
         return 0;
 }
 
+/* chown PATH UID GID with numeric ids (no name lookup: the rootfs may have
+ * no /etc/passwd entry for them); lchown, so a symlink is never followed. */
+static int cmd_chown(char **argv)
+{
+        char *end = NULL;
+        unsigned long uid, gid;
+
+        errno = 0;
+        uid = strtoul(argv[1], &end, 10);
+        if (errno != 0 || end == argv[1] || *end != '\0')
+                return usage_error("chown: UID must be a number");
+        gid = strtoul(argv[2], &end, 10);
+        if (errno != 0 || end == argv[2] || *end != '\0')
+                return usage_error("chown: GID must be a number");
+        if (lchown(argv[0], (uid_t)uid, (gid_t)gid) < 0)
+                return fail("chown", argv[0], errno);
+        return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -858,6 +877,7 @@ static const struct command commands[] = {
         {"read", 1, cmd_read, " PATH"},
         {"write", 2, cmd_write, " PATH TEXT"},
         {"stat", 1, cmd_stat, " PATH"},
+        {"chown", 3, cmd_chown, " PATH UID GID"},
         {"ns", 0, cmd_ns, ""},
         {"sysctl", 1, cmd_sysctl, " NAME"},
         {"env", 0, cmd_env, ""},

@@ -97,3 +97,22 @@ setup() {
         assert_failure
         assert_output_contains "linux.seccomp.defaultAction"
 }
+
+@test "seccomp: a listener goes to listenerPath with the container's state" {
+        SOCK=$TEST_DIR/agent.sock
+        python3 "$BATS_TEST_DIRNAME/seccomp_agent.py" "$SOCK" "$TEST_DIR/agent.out" \
+                </dev/null >/dev/null 2>"$TEST_DIR/agent.log" &
+        AGENT=$!
+        wait_file "$SOCK"
+        cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s, "listenerMetadata": "cell-test",
+              "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg s "$SOCK"
+        set_args /bin/sh -c 'mkdir /tmp/n 2>&1; echo rc=$?'
+        run run_ctr c1
+        wait "$AGENT"
+        assert_output_contains "Function not implemented"
+        assert_equal "$(jq -r '.fds[0]' "$TEST_DIR/agent.out")" seccompFd
+        assert_equal "$(jq -r .metadata "$TEST_DIR/agent.out")" cell-test
+        assert_equal "$(jq -r .state.id "$TEST_DIR/agent.out")" c1
+        [ "$(jq -r .pid "$TEST_DIR/agent.out")" -gt 0 ]
+        grep -q 'fd=anon_inode:seccomp notify' "$TEST_DIR/agent.out.fd"
+}

@@ -497,6 +497,87 @@ static void test_empty_hostname_without_uts(void **state)
         spec_free(parse_ok(doc));
 }
 
+/* ---- idmapped mounts: mounts[].uidMappings/gidMappings, idmap, ridmap ---- */
+
+static const char idmap_config[] =
+        "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"rootfs\"},\n"
+        " \"mounts\": [\n"
+        "  {\"destination\": \"/own\", \"type\": \"bind\", \"source\": \"/src\", \"options\": [\"idmap\"],\n"
+        "   \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 1000},\n"
+        "                   {\"containerID\": 1000, \"hostID\": 200000, \"size\": 10}],\n"
+        "   \"gidMappings\": [{\"containerID\": 5, \"hostID\": 300000, \"size\": 1}]},\n"
+        "  {\"destination\": \"/rec\", \"source\": \"/src\", \"options\": [\"rbind\", \"ridmap\"]},\n"
+        "  {\"destination\": \"/noopt\", \"source\": \"/src\", \"options\": [\"bind\"],\n"
+        "   \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}],\n"
+        "   \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]},\n"
+        "  {\"destination\": \"/plain\", \"source\": \"/src\", \"options\": [\"bind\"],\n"
+        "   \"uidMappings\": null, \"gidMappings\": []}\n"
+        " ],\n"
+        " \"linux\": {\"namespaces\": [{\"type\": \"user\"}, {\"type\": \"mount\"}]}}\n";
+
+static void test_mount_id_maps(void **state)
+{
+        spec_t *s = parse_ok(idmap_config);
+        const spec_mount_t *m;
+
+        /* its own mappings, uid and gid lists of different lengths */
+        m = find_mount(s, "/own");
+        assert_true(m->idmap);
+        assert_false(m->idmap_recursive);
+        assert_int_equal(m->n_uid_mappings, 2);
+        assert_int_equal(m->uid_mappings[0].container_id, 0);
+        assert_int_equal(m->uid_mappings[0].host_id, 100000);
+        assert_int_equal(m->uid_mappings[0].size, 1000);
+        assert_int_equal(m->uid_mappings[1].container_id, 1000);
+        assert_int_equal(m->uid_mappings[1].host_id, 200000);
+        assert_int_equal(m->uid_mappings[1].size, 10);
+        assert_int_equal(m->n_gid_mappings, 1);
+        assert_int_equal(m->gid_mappings[0].container_id, 5);
+        assert_int_equal(m->gid_mappings[0].host_id, 300000);
+        /* the option is not passed to the kernel */
+        assert_null(m->data);
+
+        /* ridmap without mappings: recursive, the container's user namespace */
+        m = find_mount(s, "/rec");
+        assert_true(m->idmap);
+        assert_true(m->idmap_recursive);
+        assert_true(m->recursive_bind);
+        assert_int_equal(m->n_uid_mappings, 0);
+        assert_null(m->data);
+
+        /* mappings without the option still ask for an idmapped mount */
+        m = find_mount(s, "/noopt");
+        assert_true(m->idmap);
+        assert_int_equal(m->n_uid_mappings, 1);
+
+        /* null and empty lists are no mapping at all */
+        m = find_mount(s, "/plain");
+        assert_false(m->idmap);
+        assert_int_equal(m->n_uid_mappings, 0);
+        assert_int_equal(m->n_gid_mappings, 0);
+        spec_free(s);
+}
+
+/* The linux maps take several ranges, and the checks that apply to them
+ * (range end, overlap) are the same code as for mounts. */
+static void test_linux_id_maps_several_ranges(void **state)
+{
+        static const char doc[] =
+                "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"}, \"linux\": {"
+                "\"namespaces\": [{\"type\": \"user\"}],"
+                "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1},"
+                "                  {\"containerID\": 1, \"hostID\": 100000, \"size\": 65536},"
+                "                  {\"containerID\": 65537, \"hostID\": 4294901759, \"size\": 65536}],"
+                "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]}}";
+        spec_t *s = parse_ok(doc);
+
+        assert_int_equal(s->n_uid_mappings, 3);
+        assert_int_equal(s->uid_mappings[2].host_id, 4294901759u);
+        assert_int_equal(s->uid_mappings[2].size, 65536);
+        assert_int_equal(s->n_gid_mappings, 1);
+        spec_free(s);
+}
+
 /* ---- invalid documents: each is refused, naming the field ---- */
 
 typedef struct {
@@ -636,6 +717,60 @@ static const bad_case_t bad_cases[] = {
          HEAD NS("{\"type\":\"user\"}") ",\"gidMappings\":[{\"containerID\":0,\"hostID\":\"1000\",\"size\":1}"
                                         "]}}",
          "linux.gidMappings[0].hostID"},
+        {"id mappings overlapping in containerID",
+         HEAD NS("{\"type\":\"user\"}") ",\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10},"
+                                        "{\"containerID\":9,\"hostID\":5000,\"size\":1}]}}",
+         "linux.uidMappings[1]: its containerID range overlaps entry 0"},
+        {"id mappings overlapping in hostID",
+         HEAD NS("{\"type\":\"user\"}") ",\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10},"
+                                        "{\"containerID\":10,\"hostID\":1005,\"size\":1}]}}",
+         "linux.gidMappings[1]: its hostID range overlaps entry 0"},
+        {"id mapping past the last id",
+         HEAD NS("{\"type\":\"user\"}") ",\"uidMappings\":[{\"containerID\":4294967295,\"hostID\":0,"
+                                        "\"size\":1}]}}",
+         "linux.uidMappings[0]: containerID + size"},
+        {"mount uidMappings without gidMappings",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"bind\",\"idmap\"],"
+              "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]}",
+         "mounts[0].gidMappings: missing"},
+        {"mount gidMappings without uidMappings",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"bind\"],"
+              "\"uidMappings\":[],\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]}",
+         "mounts[0].uidMappings: missing"},
+        {"mount uidMappings not an array",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"bind\"],"
+              "\"uidMappings\":{},\"gidMappings\":[]}]}",
+         "mounts[0].uidMappings"},
+        {"mount mapping without size",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"bind\"],"
+              "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+              "\"gidMappings\":[{\"containerID\":0,\"hostID\":1}]}]}",
+         "mounts[0].gidMappings[0].size"},
+        {"mount mapping hostID negative",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"bind\"],"
+              "\"uidMappings\":[{\"containerID\":0,\"hostID\":-1,\"size\":1}],"
+              "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]}",
+         "mounts[0].uidMappings[0].hostID"},
+        {"mount mappings overlapping",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"bind\"],"
+              "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":5},"
+              "{\"containerID\":4,\"hostID\":100,\"size\":5}],"
+              "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]}",
+         "mounts[0].uidMappings[1]: its containerID range overlaps entry 0"},
+        {"idmap on a mount that is not a bind",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+              "\"options\":[\"idmap\"]}]}",
+         "mounts[0].options: an idmapped mount must be a bind mount"},
+        {"mount mappings on a mount that is not a bind",
+         HEAD "\"mounts\":[{\"destination\":\"/x\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+              "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+              "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}]}",
+         "mounts[0].options: an idmapped mount must be a bind mount"},
+        {"idmap without mappings or a user namespace",
+         HEAD "\"mounts\":[{\"destination\":\"/p\",\"type\":\"proc\",\"source\":\"proc\"},"
+              "{\"destination\":\"/x\",\"source\":\"/s\",\"options\":[\"rbind\",\"ridmap\"]}]," NS(
+                      "{\"type\":\"mount\"}") "}}",
+         "mounts[1]: idmap without uidMappings and gidMappings"},
         {"hostname without a uts namespace", HEAD "\"hostname\":\"box\"}", "hostname"},
         {"hostname without a uts namespace, others listed",
          HEAD "\"hostname\":\"box\"," NS("{\"type\":\"pid\"}") "}}", "hostname"},
@@ -775,6 +910,8 @@ int main(void)
                 cmocka_unit_test(test_minimal_config),
                 cmocka_unit_test(test_empty_hostname_without_uts),
                 cmocka_unit_test(test_rlimit_unlimited_integer),
+                cmocka_unit_test(test_mount_id_maps),
+                cmocka_unit_test(test_linux_id_maps_several_ranges),
                 cmocka_unit_test(test_length_is_respected),
                 cmocka_unit_test(test_null_error_object),
                 cmocka_unit_test(test_parse_signal),
