@@ -852,3 +852,43 @@ int cgroup_destroy(cgroup_t *cg, cell_error_t *err)
                 cg->bpf_prog_id = 0;
         return ret;
 }
+
+int cgroup_v2_dir_fd(cgroup_t *cg)
+{
+        if (!cg || !cg->v2dir)
+                return -1;
+        return open(cg->v2dir->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int cgroup_v1_self_join_fds(cgroup_t *cg, int **ret_fds, size_t *ret_n, cell_error_t *err)
+{
+        _cleanup_free_ int *fds = NULL;
+        size_t n = 0;
+
+        *ret_fds = NULL;
+        *ret_n = 0;
+        if (!cg || cg->version != 1)
+                return 0;
+        fds = calloc(cg->n ? cg->n : 1, sizeof(*fds));
+        if (!fds)
+                return cell_error_set(err, ENOMEM, "cgroup");
+        for (size_t i = 0; i < cg->n; i++) {
+                _cleanup_free_ char *p = NULL;
+                int fd;
+
+                if (cg->h[i].v2)
+                        continue;
+                p = str_printf("%s/tasks", cg->h[i].path);
+                fd = p ? open(p, O_WRONLY | O_CLOEXEC) : -1;
+                if (fd < 0) {
+                        int e = p ? errno : ENOMEM;
+                        for (size_t k = 0; k < n; k++)
+                                close(fds[k]);
+                        return cell_error_set(err, e, "open %s", p ? p : "tasks");
+                }
+                fds[n++] = fd;
+        }
+        *ret_fds = steal_pointer(&fds);
+        *ret_n = n;
+        return 0;
+}

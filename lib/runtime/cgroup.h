@@ -85,3 +85,17 @@ uint64_t cgroup_oom_kills(cgroup_t *cg);
  * thaws, and retries rmdir while the kernel drains it). Removing a cgroup
  * that no longer exists succeeds. */
 int cgroup_destroy(cgroup_t *cg, cell_error_t *err);
+
+/* Joining without the global lock. Every write of a pid to cgroup.procs
+ * takes the kernel's threadgroup lock for writing, which waits for an RCU
+ * grace period: milliseconds, most of a container's start. Two ways around
+ * it, used by create when the cgroup exists before the init:
+ *
+ * - cgroup v2 (and the unified hierarchy of a hybrid host): clone3 with
+ *   CLONE_INTO_CGROUP and this directory fd (-1: none);
+ * - cgroup v1: the init, still single-threaded, moves itself by writing "0"
+ *   to each hierarchy's `tasks` file through these fds, opened by the
+ *   runtime (the kernel checks the opener's credentials, so this works from
+ *   inside a user namespace too). */
+int cgroup_v2_dir_fd(cgroup_t *cg);
+int cgroup_v1_self_join_fds(cgroup_t *cg, int **ret_fds, size_t *ret_n, cell_error_t *err);

@@ -164,6 +164,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         pid_t first = -1, init = -1;
         size_t config_len = 0;
         bool dir_made = false;
+        bool cloned_into_v2 = false; /* or there is no v2 hierarchy: the init may join v1 itself */
         sync_hdr_t hdr;
         int r = -1;
 
@@ -276,6 +277,26 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                                         ctx.fork_init = true;
                         }
         }
+        /* The cgroup exists before the init, so that the init is born in it
+         * (v2) or moves itself into it (v1) without the kernel's global
+         * lock. */
+        {
+                cgroup_config_t cc = {.cgroups_path = spec->cgroups_path,
+                                      .id = o->id,
+                                      .systemd = o->systemd_cgroup,
+                                      .rootless = geteuid() != 0};
+                json_t *res = effective_resources(spec);
+
+                if (!res) {
+                        r = cell_error_set(err, ENOMEM, "create");
+                        goto out;
+                }
+                r = cgroup_create(&cc, res, 0, &cg, err);
+                json_decref(res);
+                if (r < 0)
+                        goto out;
+                r = -1;
+        }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 r = cell_error_errno(err, "socketpair");
                 goto out;
@@ -294,7 +315,25 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                         for (int t = 0; t < SPEC_NS__MAX; t++)
                                 if (spec->namespaces[t].present && t != SPEC_NS_CGROUP)
                                         ca.flags |= (unsigned long long)spec_ns_clone_flag(t);
+                _cleanup_close_ int v2fd = cgroup_v2_dir_fd(cg);
+
+                if (v2fd < 0)
+                        cloned_into_v2 = true;
+
+                if (v2fd >= 0) {
+                        ca.flags |= CLONE_INTO_CGROUP;
+                        ca.cgroup = (unsigned long long)v2fd;
+                }
                 first = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+                if (first < 0 && v2fd >= 0) {
+                        /* A kernel or a cgroup that refuses it: the pid is
+                         * written for the init instead. */
+                        ca.flags &= ~(unsigned long long)CLONE_INTO_CGROUP;
+                        ca.cgroup = 0;
+                        first = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+                } else if (first >= 0) {
+                        cloned_into_v2 = true;
+                }
         }
         if (first < 0) {
                 r = cell_error_errno(err, "clone3 (new namespaces)");
@@ -337,23 +376,47 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
                 goto fail;
 
         /* The init waits for SYNC_GO: it is in its cgroup before it mounts,
-         * allocates or unshares the cgroup namespace. */
-        {
-                cgroup_config_t cc = {.cgroups_path = spec->cgroups_path,
-                                      .id = o->id,
-                                      .systemd = o->systemd_cgroup,
-                                      .rootless = geteuid() != 0};
+         * allocates or unshares the cgroup namespace. v2 put it there at
+         * clone; on v1 it moves itself through the fds sent here (see
+         * cgroup.h: no global lock, no grace period); otherwise the pid is
+         * written for it. */
+        if (cg) {
+                _cleanup_free_ int *fds = NULL;
+                size_t nfds = 0;
 
-                json_t *res = effective_resources(spec);
-
-                if (!res) {
-                        r = cell_error_set(err, ENOMEM, "create");
+                if (!cloned_into_v2) {
+                        if (cgroup_add_pid(cg, init, err) < 0)
+                                goto fail;
+                } else if (cgroup_v1_self_join_fds(cg, &fds, &nfds, err) < 0) {
                         goto fail;
                 }
-                r = cgroup_create(&cc, res, init, &cg, err);
-                json_decref(res);
-                if (r < 0)
-                        goto fail;
+                for (size_t i = 0; i < nfds; i++) {
+                        int sr = sync_send(sv[0], SYNC_CGROUP_FD, 0, 0, NULL, 0, fds[i]);
+
+                        close(fds[i]);
+                        if (sr < 0) {
+                                for (size_t k = i + 1; k < nfds; k++)
+                                        close(fds[k]);
+                                r = cell_error_errno(err, "sync");
+                                goto fail;
+                        }
+                }
+                /* The end of the list; the init answers once it is in, so
+                 * that the hooks below see it in its cgroup. */
+                if (nfds > 0) {
+                        if (sync_send(sv[0], SYNC_CGROUP_FD, 0, 0, NULL, 0, -1) < 0) {
+                                r = cell_error_errno(err, "sync");
+                                goto fail;
+                        }
+                        if (recv_expect(sv[0], &hdr, NULL, NULL, err) < 0)
+                                goto fail;
+                        if (hdr.type != SYNC_CGROUP_FD) {
+                                r = cell_error_set(err, EPROTO,
+                                                   "unexpected message %d from the container's init",
+                                                   hdr.type);
+                                goto fail;
+                        }
+                }
         }
         st.id = (char *)o->id;
         st.bundle = bundle;
@@ -443,11 +506,12 @@ fail_poststop : {
 fail:
         r = err && err->code > 0 ? -err->code : -1;
         kill_and_reap(first, init);
-        if (cg)
-                cgroup_destroy(cg, NULL);
         if (dir_made)
                 fs_rm_rf(dir, NULL);
 out:
+        /* Whatever failed, after the processes are gone. */
+        if (r < 0 && cg)
+                cgroup_destroy(cg, NULL);
         free(st.created);
         json_decref(st.cgroup);
         cgroup_free(cg);

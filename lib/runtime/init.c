@@ -78,6 +78,50 @@ static int wait_for(int sync_fd, sync_type_t type, char **payload, cell_error_t 
         return 0;
 }
 
+/* Before the go, the runtime may send the container's v1 cgroups as `tasks`
+ * fds: writing "0" moves this (single-threaded) process without the
+ * kernel's global threadgroup lock, whose write side waits for an RCU grace
+ * period (see cgroup.h). */
+static int wait_for_go(int sync_fd, char **state_json, cell_error_t *err)
+{
+        for (;;) {
+                sync_hdr_t hdr;
+                char *payload = NULL;
+                int fd = -1;
+                int r = sync_recv(sync_fd, &hdr, &payload, &fd);
+
+                if (r < 0)
+                        return cell_error_set(err, -r, "waiting for the runtime");
+                if (hdr.type == SYNC_GO) {
+                        if (fd >= 0)
+                                close(fd);
+                        *state_json = payload;
+                        return 0;
+                }
+                free(payload);
+                if (hdr.type == SYNC_CGROUP_FD && fd < 0) {
+                        /* The last one: tell the runtime we are in (its
+                         * hooks may look). */
+                        if (sync_send(sync_fd, SYNC_CGROUP_FD, 0, 0, NULL, 0, -1) < 0)
+                                return cell_error_errno(err, "sync");
+                        continue;
+                }
+                if (hdr.type != SYNC_CGROUP_FD) {
+                        if (fd >= 0)
+                                close(fd);
+                        return cell_error_set(err, EPROTO, "unexpected message %d from the runtime",
+                                              hdr.type);
+                }
+                r = (int)TEMP_FAILURE_RETRY_INT(write(fd, "0", 1));
+                if (r != 1) {
+                        int e = errno;
+                        close(fd);
+                        return cell_error_set(err, e, "join the container's cgroup");
+                }
+                close(fd);
+        }
+}
+
 static int write_time_offsets(const spec_t *spec, cell_error_t *err)
 {
         char buf[256];
@@ -190,8 +234,8 @@ void init_main(init_ctx_t *ctx)
         /* Idmapped mounts arrive before the go: the runtime makes them. */
         if (mounts_recv_idmapped(spec, sync_fd, &idmap_fds, &err) < 0)
                 fail_sync(sync_fd, &err);
-        if (wait_for(sync_fd, SYNC_GO, &state_json, &err) < 0)
-                _exit(1);
+        if (wait_for_go(sync_fd, &state_json, &err) < 0)
+                fail_sync(sync_fd, &err);
         /* Relative bind-mount sources are relative to the bundle. */
         if (chdir(ctx->bundle) < 0) {
                 cell_error_errno(&err, "chdir to the bundle %s", ctx->bundle);

@@ -87,13 +87,14 @@ void hooks_run_all(const spec_t *spec, spec_hook_kind_t kind, const char *state_
 typedef enum {
         SYNC_USERMAP = 1, /* init → parent: write the id maps of pid */
         SYNC_USERMAP_DONE,
-        SYNC_NS_READY, /* init → parent: namespaces exist; pid = the init */
-        SYNC_GO,       /* parent → init: hooks ran, go on; payload = state JSON */
-        SYNC_PTY,      /* init → parent: the pty master is attached */
-        SYNC_SECCOMP,  /* init → parent: the seccomp listener fd, for listenerPath */
-        SYNC_CREATED,  /* init → parent: ready, waiting for start */
-        SYNC_ERROR,    /* either way: payload = message, code = errno */
-        SYNC_MOUNT_FD, /* parent → init: an idmapped mount's tree; code = index in mounts */
+        SYNC_NS_READY,  /* init → parent: namespaces exist; pid = the init */
+        SYNC_GO,        /* parent → init: hooks ran, go on; payload = state JSON */
+        SYNC_PTY,       /* init → parent: the pty master is attached */
+        SYNC_SECCOMP,   /* init → parent: the seccomp listener fd, for listenerPath */
+        SYNC_CGROUP_FD, /* parent → init: a v1 `tasks` fd to write "0" to (join it) */
+        SYNC_CREATED,   /* init → parent: ready, waiting for start */
+        SYNC_ERROR,     /* either way: payload = message, code = errno */
+        SYNC_MOUNT_FD,  /* parent → init: an idmapped mount's tree; code = index in mounts */
 } sync_type_t;
 
 typedef struct {
