@@ -10,20 +10,30 @@ typedef struct {
         const char *root;
         bool debug;
         bool systemd_cgroup;
+        char **argv; /* the whole command line and environment, to re-execute */
+        char **envp; /* from the sealed copy (runtime_ensure_sealed_binary) */
 } cli_global_t;
+
+enum { CLI_SEAL_NEVER = 0, CLI_SEAL_ALWAYS, CLI_SEAL_PER_BUNDLE };
 
 typedef int (*cli_command_fn)(const cli_global_t *g, int argc, char **argv);
 
 typedef struct {
         const char *name;
         cli_command_fn fn;
-        bool starts_containers; /* runs from the sealed binary copy */
+        /* runs from the sealed binary copy: always, or (create, run) when
+         * runtime_needs_sealed_binary says the container could reach it */
+        int starts_containers;
         const char *summary;
 } cli_command_t;
 
 /* Print an error the way every command does: stderr, and the log. */
 int cli_fail(const char *cmd, const cell_error_t *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* create and run: re-execute from the sealed copy when the container could
+ * reach the runtime's binary. Returns 0 when nothing had to be done. */
+int cli_seal_for_bundle(const cli_global_t *g, const char *cmd, const char *bundle, const char *config_path);
 
 int cmd_spec(const cli_global_t *g, int argc, char **argv);
 int cmd_create(const cli_global_t *g, int argc, char **argv);

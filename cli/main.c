@@ -15,25 +15,37 @@
 #define CELL_VERSION "0.1.0"
 
 static const cli_command_t commands[] = {
-        {"create", cmd_create, true, "create a container from a bundle"},
-        {"start", cmd_start, false, "start a created container"},
-        {"run", cmd_run, true, "create and start a container"},
-        {"state", cmd_state, false, "print the OCI state of a container"},
-        {"kill", cmd_kill, false, "send a signal to a container"},
-        {"delete", cmd_delete, false, "delete a container"},
-        {"list", cmd_list, false, "list containers"},
-        {"exec", cmd_exec, true, "run another process in a container"},
-        {"pause", cmd_pause, false, "freeze every process of a container"},
-        {"resume", cmd_resume, false, "thaw a paused container"},
-        {"update", cmd_update, false, "change the resources of a container"},
-        {"ps", cmd_ps, false, "list the processes of a container"},
-        {"events", cmd_events, false, "stream a container's stats and OOM events"},
-        {"spec", cmd_spec, false, "write a default config.json"},
-        {"features", cmd_features, false, "print the runtime's features"},
+        {"create", cmd_create, CLI_SEAL_PER_BUNDLE, "create a container from a bundle"},
+        {"start", cmd_start, CLI_SEAL_NEVER, "start a created container"},
+        {"run", cmd_run, CLI_SEAL_PER_BUNDLE, "create and start a container"},
+        {"state", cmd_state, CLI_SEAL_NEVER, "print the OCI state of a container"},
+        {"kill", cmd_kill, CLI_SEAL_NEVER, "send a signal to a container"},
+        {"delete", cmd_delete, CLI_SEAL_NEVER, "delete a container"},
+        {"list", cmd_list, CLI_SEAL_NEVER, "list containers"},
+        {"exec", cmd_exec, CLI_SEAL_ALWAYS, "run another process in a container"},
+        {"pause", cmd_pause, CLI_SEAL_NEVER, "freeze every process of a container"},
+        {"resume", cmd_resume, CLI_SEAL_NEVER, "thaw a paused container"},
+        {"update", cmd_update, CLI_SEAL_NEVER, "change the resources of a container"},
+        {"ps", cmd_ps, CLI_SEAL_NEVER, "list the processes of a container"},
+        {"events", cmd_events, CLI_SEAL_NEVER, "stream a container's stats and OOM events"},
+        {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json"},
+        {"features", cmd_features, CLI_SEAL_NEVER, "print the runtime's features"},
         {NULL, NULL, false, NULL},
 };
 
 static char *last_cmd_name;
+
+int cli_seal_for_bundle(const cli_global_t *g, const char *cmd, const char *bundle, const char *config_path)
+{
+        cell_error_t err = {0};
+
+        if (getenv("CELL_NO_SEALED_BINARY") || !runtime_needs_sealed_binary(bundle, config_path))
+                return 0;
+        /* Returns only when already sealed or on failure. */
+        if (runtime_ensure_sealed_binary(g->argv, g->envp, &err) < 0)
+                return cli_fail(cmd, &err);
+        return 0;
+}
 
 int cli_fail(const char *cmd, const cell_error_t *err)
 {
@@ -174,7 +186,9 @@ int main(int argc, char **argv, char **envp)
                 if (strcmp(c->name, argv[p.index]) != 0)
                         continue;
                 last_cmd_name = (char *)c->name;
-                if (c->starts_containers && !getenv("CELL_NO_SEALED_BINARY")) {
+                g.argv = argv;
+                g.envp = envp;
+                if (c->starts_containers == CLI_SEAL_ALWAYS && !getenv("CELL_NO_SEALED_BINARY")) {
                         cell_error_t err = {0};
                         /* Returns only when already sealed or on failure. */
                         if (runtime_ensure_sealed_binary(argv, envp, &err) < 0)

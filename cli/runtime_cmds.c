@@ -123,6 +123,8 @@ int cmd_create(const cli_global_t *g, int argc, char **argv)
 
         if (r != 0)
                 return r;
+        if ((r = cli_seal_for_bundle(g, "create", o.bundle, o.config_path)) != 0)
+                return r;
         if (runtime_create(&o, &err) < 0)
                 return cli_fail("create", &err);
         return 0;
@@ -137,6 +139,8 @@ int cmd_run(const cli_global_t *g, int argc, char **argv)
         int r = parse_create_options("run", &p, &o, true);
 
         if (r != 0)
+                return r;
+        if ((r = cli_seal_for_bundle(g, "run", o.bundle, o.config_path)) != 0)
                 return r;
         if (runtime_run(&o, &status, &err) < 0)
                 return cli_fail("run", &err);

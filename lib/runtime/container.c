@@ -429,6 +429,7 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
         st.own_pidns = spec->namespaces[SPEC_NS_PID].present && !spec->namespaces[SPEC_NS_PID].path;
         st.annotations = spec->annotations;
         st.no_pivot = o->no_pivot;
+        st.init_unsealed = !sealed_running_sealed();
         st.cgroup = cg ? cgroup_to_json(cg) : NULL;
         if (state_save(dir, &st, err) < 0)
                 goto fail;

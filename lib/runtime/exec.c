@@ -279,6 +279,18 @@ int runtime_exec(const runtime_exec_opts_t *o, int *ret_status, cell_error_t *er
                 goto out;
         if (build_process(spec, o, err) < 0)
                 goto out;
+        /* The other half of sealed.c's reasoning: before start, an init that
+         * runs the runtime's own binary is protected by being non-dumpable,
+         * which CAP_SYS_PTRACE would get around. */
+        if (status == RUNTIME_CREATED && st->init_unsealed && !spec->namespaces[SPEC_NS_USER].present &&
+            (spec->process.caps[SPEC_CAP_BOUNDING] & (1ULL << 19 /* CAP_SYS_PTRACE */))) {
+                cell_error_set(err, EPERM,
+                               "container \"%s\" is not started yet and its init still runs the runtime's "
+                               "binary: a process with CAP_SYS_PTRACE may join it only after start "
+                               "(CVE-2019-5736)",
+                               o->id);
+                goto out;
+        }
         if (spec->process.terminal && o->detach && !o->console_socket) {
                 cell_error_set(err, EINVAL, "a detached exec with a terminal needs --console-socket");
                 goto out;

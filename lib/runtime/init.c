@@ -184,6 +184,14 @@ void init_main(init_ctx_t *ctx)
         int preserve = ctx->opts->preserve_fds;
 
         cell_error_clear(&err);
+        /* Non-dumpable until execve: /proc/1/exe (the runtime's binary when
+         * it is not running from the sealed copy) then opens only for
+         * CAP_SYS_PTRACE in the initial user namespace (see sealed.c). In a
+         * user namespace the /proc/self files would then belong to the
+         * host's root and be out of our reach; there the binary's owner is
+         * what protects it. */
+        if (!userns)
+                prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (ctx->fast)
                 prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         umask(0);

@@ -26,7 +26,8 @@ typedef struct {
         unsigned long long starttime; /* /proc/PID/stat field 22: guards against pid reuse */
         uid_t owner;
         bool own_pidns;
-        bool no_pivot; /* chroot, not pivot_root: exec must chroot too */
+        bool no_pivot;      /* chroot, not pivot_root: exec must chroot too */
+        bool init_unsealed; /* the init forked from the runtime's own binary, not the sealed copy */
         json_t *annotations;
         json_t *cgroup; /* cgroup_to_json(), or NULL: no cgroup (rootless) */
 } runtime_state_t;
@@ -44,6 +45,10 @@ char *state_to_oci_string(const runtime_state_t *st, runtime_status_t status);
  * *zombie when the process has exited but is not yet reaped. */
 unsigned long long proc_starttime(pid_t pid, bool *zombie);
 bool state_pid_alive(const runtime_state_t *st);
+
+/* ---- sealed.c ---- */
+/* Whether this process runs from the sealed copy of the binary. */
+bool sealed_running_sealed(void);
 
 /* ---- container.c ---- */
 typedef struct {

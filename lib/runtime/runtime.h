@@ -112,3 +112,9 @@ json_t *runtime_features(void);
  * program that starts containers; returns only on failure or when nothing
  * had to be done. */
 int runtime_ensure_sealed_binary(char **argv, char **envp, cell_error_t *err);
+
+/* Whether creating the container of this bundle needs the sealed copy: true
+ * unless no process of the container can reach the runtime's binary before
+ * the init executes the user's program (see sealed.c for the conditions).
+ * Any doubt, an unreadable config included, says true. */
+bool runtime_needs_sealed_binary(const char *bundle, const char *config_path);

@@ -145,6 +145,8 @@ int state_save(const char *dir, const runtime_state_t *st, cell_error_t *err)
                 json_object_set(o, "annotations", st->annotations);
         if (st->no_pivot)
                 json_object_set_new(o, "no_pivot", json_true());
+        if (st->init_unsealed)
+                json_object_set_new(o, "init_unsealed", json_true());
         if (st->cgroup)
                 json_object_set(o, "cgroup", st->cgroup);
         s = json_dumps(o, JSON_COMPACT);
@@ -214,6 +216,7 @@ int state_load(const char *root, const char *id, runtime_state_t **ret, char **r
         st->owner = (uid_t)json_integer_value(json_object_get(o, "owner"));
         st->own_pidns = json_is_true(json_object_get(o, "own_pidns"));
         st->no_pivot = json_is_true(json_object_get(o, "no_pivot"));
+        st->init_unsealed = json_is_true(json_object_get(o, "init_unsealed"));
         st->annotations = json_incref(json_object_get(o, "annotations"));
         st->cgroup = json_incref(json_object_get(o, "cgroup"));
         json_decref(o);

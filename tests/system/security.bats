@@ -75,23 +75,21 @@ teardown() {
 
 # --- CVE-2019-5736: overwriting the runtime binary through /proc/PID/exe -------------
 
-@test "CVE-2019-5736: the container cannot open the host's cell binary for writing" {
+@test "CVE-2019-5736: a process in the container cannot open the host's cell binary for writing" {
+        # The attacker is a process of the container (joined with `cell exec`,
+        # with the container's capabilities) that looks at pid 1 while it is
+        # still cell's init, before start, and tries to write the binary once
+        # the init has executed the user's program.
         sum_before=$(sha256sum "$(readlink -f "$CELL")" | cut -d' ' -f1)
         set_args /cellprobe sleep 2
         create_ctr c1
-        pid=$(ctr_pid c1)
-        # the container's pid 1 is cell's init, still waiting to exec
-        nsenter -t "$pid" -m -p -- /cellprobe exe-attack 1 /tmp/out \
-                </dev/null >"$TEST_DIR/attack.out" 2>"$TEST_DIR/attack.err" &
-        ATTACK_PID=$!
+        cell exec --detach c1 /cellprobe exe-attack 1 /tmp/out \
+                </dev/null >"$TEST_DIR/attack.out" 2>"$TEST_DIR/attack.err"
         wait_file "$BUNDLE/rootfs/tmp/out" ready
         cell start c1
-        rc=0
-        wait "$ATTACK_PID" || rc=$?
-        ATTACK_PID=
+        wait_file "$TEST_DIR/attack.out" "open="
         result=$(cat "$TEST_DIR/attack.out")
         echo "attack: $result $(cat "$TEST_DIR/attack.err")" >&2
-        [[ "$result" == open=* ]] || { echo "no attack result (rc=$rc)" >&2; return 1; }
         if [[ "$result" == open=ok* && "$result" != *fstype=memfd* ]]; then
                 echo "the container got a writable handle on the runtime binary: $result" >&2
                 return 1
@@ -106,13 +104,42 @@ teardown() {
         pid=$(ctr_pid c1)
         target=$(readlink "/proc/$pid/exe" || true)
         real=$(readlink -f "$CELL")
-        # either the init runs from a sealed memfd copy, or (non-dumpable) its
-        # exe is unreachable from inside the container
+        # Either the init runs from a sealed memfd copy, or (non-dumpable) its
+        # exe is out of reach of the container's processes.
         if [ "$target" = "$real" ]; then
-                # same binary: opening it from inside must then be refused
-                run nsenter -t "$pid" -m -p -- /cellprobe read /proc/1/exe
+                assert_equal "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" 0
+                run cell exec c1 /cellprobe read /proc/1/exe
                 assert_failure
+                assert_output_contains EACCES
         fi
+}
+
+@test "CVE-2019-5736: a container with CAP_SYS_PTRACE gets an init from the sealed copy" {
+        cfg '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+        set_args /cellprobe sleep 2
+        create_ctr c1
+        pid=$(ctr_pid c1)
+        [[ "$(readlink "/proc/$pid/exe")" == /memfd:* ]] || { readlink "/proc/$pid/exe" >&2; return 1; }
+}
+
+@test "CVE-2019-5736: a container sharing the host's pid namespace gets an init from the sealed copy" {
+        cfg '.linux.namespaces = [.linux.namespaces[] | select(.type != "pid")]'
+        set_args /cellprobe sleep 2
+        create_ctr c1
+        pid=$(ctr_pid c1)
+        [[ "$(readlink "/proc/$pid/exe")" == /memfd:* ]] || { readlink "/proc/$pid/exe" >&2; return 1; }
+}
+
+@test "CVE-2019-5736: exec with CAP_SYS_PTRACE into an unstarted container whose init is not sealed is refused" {
+        set_args /cellprobe sleep 5
+        create_ctr c1
+        [[ "$(readlink "/proc/$(ctr_pid c1)/exe")" != /memfd:* ]] || skip "the init runs from the sealed copy here"
+        run cell exec --cap CAP_SYS_PTRACE c1 /cellprobe read /proc/1/exe
+        assert_failure
+        assert_output_contains "CAP_SYS_PTRACE"
+        cell start c1
+        run cell exec --cap CAP_SYS_PTRACE c1 /bin/true
+        assert_success
 }
 
 # --- CVE-2022-0492: cgroup v1 release_agent written from a container ---------------
