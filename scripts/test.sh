@@ -45,14 +45,16 @@ else
         skipped=$((skipped + 1))
 fi
 
-# Tier 3: fuzzing, briefly.
-echo "== fuzz (config.json parser, ${CELL_FUZZ_SECONDS:-30} s)"
-if [ -x scripts/fuzz.sh ]; then
-        scripts/fuzz.sh "${CELL_FUZZ_SECONDS:-30}" >"$log/fuzz.txt" 2>&1
-        frc=$?
-        tail -n 3 "$log/fuzz.txt"
-        count fuzz_spec "$frc"
-fi
+# Tier 3: fuzzing, briefly: every parser of untrusted input.
+for target in spec seccomp; do
+        echo "== fuzz ($target, ${CELL_FUZZ_SECONDS:-30} s)"
+        if [ -x scripts/fuzz.sh ]; then
+                scripts/fuzz.sh "${CELL_FUZZ_SECONDS:-30}" "$target" >"$log/fuzz-$target.txt" 2>&1
+                frc=$?
+                tail -n 3 "$log/fuzz-$target.txt"
+                count "fuzz_$target" "$frc"
+        fi
+done
 
 echo "== format"
 scripts/check-format.sh

@@ -229,6 +229,8 @@ int cg_read_alloc(cg_hier_t *h, const char *file, char **ret, cell_error_t *err)
 int cg_read_u64(cg_hier_t *h, const char *file, uint64_t *ret);
 /* Find "key N" in a flat keyed file (memory.events, cpu.stat...). */
 bool cg_keyed_u64(const char *text, const char *key, uint64_t *ret);
+/* "key value" lines (memory.stat) into an object of numbers. */
+json_t *cg_keyed_object(const char *text);
 
 /* Whether file exists in the cgroup directory. */
 bool cg_has_file(cg_hier_t *h, const char *file);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
+#include "jsonfield.h"
 #include "cleanup.h"
 
 #define FIELD_MAX 192
@@ -23,11 +24,6 @@ const char *const cg_throttle_field[CG_THROTTLE__MAX] = {
         [CG_READ_IOPS] = "throttleReadIOPSDevice",
         [CG_WRITE_IOPS] = "throttleWriteIOPSDevice",
 };
-
-static int type_error(cell_error_t *err, const char *field, const char *what)
-{
-        return cg_fail(err, EINVAL, "%s: expected %s", field, what);
-}
 
 /* An integer member in [min, max]; integral reals are accepted (some
  * generators write 1e9), and for uint64 members (max == INT64_MAX with
@@ -47,7 +43,7 @@ static int get_num(json_t *obj, const char *key, const char *field, long long mi
                 double d = json_real_value(v);
 
                 if (d != trunc(d))
-                        return type_error(err, field, "an integer");
+                        return jf_type_error(err, field, "an integer");
                 /* Range first: converting a double outside long long's range
                  * is undefined behaviour. */
                 if (saturate && d >= 0x1p63)
@@ -57,7 +53,7 @@ static int get_num(json_t *obj, const char *key, const char *field, long long mi
                 else
                         return cg_fail(err, ERANGE, "%s: %g is out of range", field, d);
         } else {
-                return type_error(err, field, "an integer");
+                return jf_type_error(err, field, "an integer");
         }
         if (i < min || i > max)
                 return cg_fail(err, ERANGE, "%s: %lld is out of range [%lld, %lld]", field, i, min, max);
@@ -73,7 +69,7 @@ static int get_bool(json_t *obj, const char *key, const char *field, cg_opt_t *r
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_boolean(v))
-                return type_error(err, field, "true or false");
+                return jf_type_error(err, field, "true or false");
         ret->set = true;
         ret->v = json_is_true(v);
         return 0;
@@ -86,40 +82,12 @@ static int get_str(json_t *obj, const char *key, const char *field, const char *
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_string(v))
-                return type_error(err, field, "a string");
+                return jf_type_error(err, field, "a string");
         *ret = json_string_value(v);
         return 0;
 }
 
 /* The member as an object (NULL when absent or null; *r < 0 on a wrong type). */
-static json_t *get_obj(json_t *obj, const char *key, const char *field, int *r, cell_error_t *err)
-{
-        json_t *v = json_object_get(obj, key);
-
-        *r = 0;
-        if (!v || json_is_null(v))
-                return NULL;
-        if (!json_is_object(v)) {
-                *r = type_error(err, field, "an object");
-                return NULL;
-        }
-        return v;
-}
-
-static json_t *get_arr(json_t *obj, const char *key, const char *field, int *r, cell_error_t *err)
-{
-        json_t *v = json_object_get(obj, key);
-
-        *r = 0;
-        if (!v || json_is_null(v))
-                return NULL;
-        if (!json_is_array(v)) {
-                *r = type_error(err, field, "an array");
-                return NULL;
-        }
-        return v;
-}
-
 /* calloc for an array of n elements, at least one so that a present but
  * empty array still gives a non-NULL pointer. */
 static void *alloc_array(size_t n, size_t size, const char *field, cell_error_t *err)
@@ -227,7 +195,7 @@ static int parse_throttle(json_t *b, int kind, cg_res_t *res, cell_error_t *err)
         int r;
 
         snprintf(f, sizeof(f), "linux.resources.blockIO.%s", cg_throttle_field[kind]);
-        if (!(arr = get_arr(b, cg_throttle_field[kind], f, &r, err)))
+        if (!(arr = jf_array(b, cg_throttle_field[kind], f, &r, err)))
                 return r;
         if (!(res->throttle[kind] = alloc_array(json_array_size(arr), sizeof(cg_throttle_t), f, err)))
                 return -ENOMEM;
@@ -239,7 +207,7 @@ static int parse_throttle(json_t *b, int kind, cg_res_t *res, cell_error_t *err)
                 res->n_throttle[kind] = i + 1;
                 snprintf(f2, sizeof(f2), "%s[%zu]", f, i);
                 if (!json_is_object(e))
-                        return type_error(err, f2, "an object");
+                        return jf_type_error(err, f2, "an object");
                 snprintf(f2, sizeof(f2), "%s[%zu].major", f, i);
                 if ((r = get_devnum(e, "major", f2, true, &t->major, err)) < 0)
                         return r;
@@ -275,7 +243,7 @@ static int parse_blkio(json_t *b, cg_res_t *res, cell_error_t *err)
                 res->blkio_weight.set = false;
         if (res->blkio_leaf_weight.set && res->blkio_leaf_weight.v == 0)
                 res->blkio_leaf_weight.set = false;
-        if ((arr = get_arr(b, "weightDevice", f, &r, err))) {
+        if ((arr = jf_array(b, "weightDevice", f, &r, err))) {
                 if (!(res->weight_devs = alloc_array(json_array_size(arr), sizeof(cg_weight_dev_t), f, err)))
                         return -ENOMEM;
                 json_array_foreach(arr, i, e)
@@ -285,7 +253,7 @@ static int parse_blkio(json_t *b, cg_res_t *res, cell_error_t *err)
                         res->n_weight_devs = i + 1;
                         snprintf(f2, sizeof(f2), "%s[%zu]", f, i);
                         if (!json_is_object(e))
-                                return type_error(err, f2, "an object");
+                                return jf_type_error(err, f2, "an object");
                         snprintf(f2, sizeof(f2), "%s[%zu].major", f, i);
                         if ((r = get_devnum(e, "major", f2, true, &w->major, err)) < 0)
                                 return r;
@@ -340,7 +308,7 @@ static int parse_hugepages(json_t *arr, cg_res_t *res, cell_error_t *err)
                 res->n_hugepages = i + 1;
                 snprintf(f2, sizeof(f2), "%s[%zu]", f, i);
                 if (!json_is_object(e))
-                        return type_error(err, f2, "an object");
+                        return jf_type_error(err, f2, "an object");
                 snprintf(f2, sizeof(f2), "%s[%zu].pageSize", f, i);
                 if ((r = get_str(e, "pageSize", f2, &h->page_size, err)) < 0)
                         return r;
@@ -377,7 +345,7 @@ static int parse_network(json_t *n, cg_res_t *res, cell_error_t *err)
         if ((r = get_num(n, "classID", "linux.resources.network.classID", 0, UINT32_MAX, false,
                          &res->net_classid, err)) < 0)
                 return r;
-        if (!(arr = get_arr(n, "priorities", f, &r, err)))
+        if (!(arr = jf_array(n, "priorities", f, &r, err)))
                 return r;
         if (!(res->net_prios = alloc_array(json_array_size(arr), sizeof(cg_prio_t), f, err)))
                 return -ENOMEM;
@@ -389,7 +357,7 @@ static int parse_network(json_t *n, cg_res_t *res, cell_error_t *err)
                 res->n_net_prios = i + 1;
                 snprintf(f2, sizeof(f2), "%s[%zu]", f, i);
                 if (!json_is_object(e))
-                        return type_error(err, f2, "an object");
+                        return jf_type_error(err, f2, "an object");
                 snprintf(f2, sizeof(f2), "%s[%zu].name", f, i);
                 if ((r = get_str(e, "name", f2, &p->name, err)) < 0)
                         return r;
@@ -422,7 +390,7 @@ static int parse_rdma(json_t *o, cg_res_t *res, cell_error_t *err)
                 if (!name_valid(key))
                         return cg_fail(err, EINVAL, "%s: expected a device name", f);
                 if (!json_is_object(e))
-                        return type_error(err, f, "an object");
+                        return jf_type_error(err, f, "an object");
                 d->device = key;
                 snprintf(f, sizeof(f), "linux.resources.rdma.%s.hcaHandles", key);
                 if ((r = get_num(e, "hcaHandles", f, 0, UINT32_MAX, false, &d->handles, err)) < 0)
@@ -452,7 +420,7 @@ static int parse_unified(json_t *o, cg_res_t *res, cell_error_t *err)
                 if (!key[0] || strchr(key, '/') || strcmp(key, ".") == 0 || strstr(key, ".."))
                         return cg_fail(err, EINVAL, "%s: not a cgroup file name", f);
                 if (!json_is_string(e))
-                        return type_error(err, f, "a string");
+                        return jf_type_error(err, f, "a string");
                 res->unified[i].key = key;
                 res->unified[i].value = json_string_value(e);
                 res->n_unified = ++i;
@@ -479,7 +447,7 @@ static int parse_devices(json_t *arr, cg_res_t *res, cell_error_t *err)
 
                 snprintf(f2, sizeof(f2), "%s[%zu]", f, i);
                 if (!json_is_object(e))
-                        return type_error(err, f2, "an object");
+                        return jf_type_error(err, f2, "an object");
                 snprintf(f2, sizeof(f2), "%s[%zu].allow", f, i);
                 if ((r = get_bool(e, "allow", f2, &allow, err)) < 0)
                         return r;
@@ -534,49 +502,49 @@ int cg_res_parse(json_t *resources, cg_res_t *res, cell_error_t *err)
         if (!resources || json_is_null(resources))
                 return 0;
         if (!json_is_object(resources))
-                return type_error(err, "linux.resources", "an object");
-        if ((o = get_obj(resources, "memory", "linux.resources.memory", &r, err)) &&
+                return jf_type_error(err, "linux.resources", "an object");
+        if ((o = jf_object(resources, "memory", "linux.resources.memory", &r, err)) &&
             (r = parse_memory(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_obj(resources, "cpu", "linux.resources.cpu", &r, err)) &&
+        if ((o = jf_object(resources, "cpu", "linux.resources.cpu", &r, err)) &&
             (r = parse_cpu(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_obj(resources, "pids", "linux.resources.pids", &r, err)) &&
+        if ((o = jf_object(resources, "pids", "linux.resources.pids", &r, err)) &&
             (r = get_num(o, "limit", "linux.resources.pids.limit", INT64_MIN, INT64_MAX, false,
                          &res->pids_limit, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_obj(resources, "blockIO", "linux.resources.blockIO", &r, err)) &&
+        if ((o = jf_object(resources, "blockIO", "linux.resources.blockIO", &r, err)) &&
             (r = parse_blkio(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_arr(resources, "hugepageLimits", "linux.resources.hugepageLimits", &r, err)) &&
+        if ((o = jf_array(resources, "hugepageLimits", "linux.resources.hugepageLimits", &r, err)) &&
             (r = parse_hugepages(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_obj(resources, "network", "linux.resources.network", &r, err)) &&
+        if ((o = jf_object(resources, "network", "linux.resources.network", &r, err)) &&
             (r = parse_network(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_obj(resources, "rdma", "linux.resources.rdma", &r, err)) &&
+        if ((o = jf_object(resources, "rdma", "linux.resources.rdma", &r, err)) &&
             (r = parse_rdma(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_obj(resources, "unified", "linux.resources.unified", &r, err)) &&
+        if ((o = jf_object(resources, "unified", "linux.resources.unified", &r, err)) &&
             (r = parse_unified(o, res, err)) < 0)
                 goto fail;
         if (r < 0)
                 goto fail;
-        if ((o = get_arr(resources, "devices", "linux.resources.devices", &r, err)) &&
+        if ((o = jf_array(resources, "devices", "linux.resources.devices", &r, err)) &&
             (r = parse_devices(o, res, err)) < 0)
                 goto fail;
         if (r < 0)

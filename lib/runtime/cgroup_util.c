@@ -429,3 +429,24 @@ int cg_hier_remove(cg_hier_t *h, long long deadline, cell_error_t *err)
                         delay *= 2;
         }
 }
+
+/* "key value" lines (memory.stat) into an object of numbers. */
+json_t *cg_keyed_object(const char *text)
+{
+        json_t *o = json_object();
+
+        for (const char *p = text; o && *p;) {
+                const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+                char key[128];
+
+                if (!nl)
+                        nl = p + strlen(p);
+                if (sp && sp < nl && (size_t)(sp - p) < sizeof(key)) {
+                        memcpy(key, p, (size_t)(sp - p));
+                        key[sp - p] = '\0';
+                        cg_json_u64(o, key, strtoull(sp + 1, NULL, 10));
+                }
+                p = *nl ? nl + 1 : nl;
+        }
+        return o;
+}

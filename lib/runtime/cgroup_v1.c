@@ -635,27 +635,6 @@ static void v1_stats_cpu(cgroup_t *cg, json_t *out)
                 json_decref(o);
 }
 
-/* "key value" lines (memory.stat) into an object of numbers. */
-static json_t *keyed_object(const char *text)
-{
-        json_t *o = json_object();
-
-        for (const char *p = text; *p;) {
-                const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
-                char key[128];
-
-                if (!nl)
-                        nl = p + strlen(p);
-                if (sp && sp < nl && (size_t)(sp - p) < sizeof(key)) {
-                        memcpy(key, p, (size_t)(sp - p));
-                        key[sp - p] = '\0';
-                        cg_json_u64(o, key, strtoull(sp + 1, NULL, 10));
-                }
-                p = *nl ? nl + 1 : nl;
-        }
-        return o;
-}
-
 static void v1_stats_memory(cgroup_t *cg, json_t *out)
 {
         cg_hier_t *h = v1_find(cg, CG_MEMORY);
@@ -670,7 +649,7 @@ static void v1_stats_memory(cgroup_t *cg, json_t *out)
         stat_entry(h, o, "kernel", "memory.kmem.");
         stat_entry(h, o, "kernelTCP", "memory.kmem.tcp.");
         if (cg_read_alloc(h, "memory.stat", &stat, NULL) == 0) {
-                json_t *raw = keyed_object(stat);
+                json_t *raw = cg_keyed_object(stat);
                 uint64_t cache;
 
                 if (cg_keyed_u64(stat, "total_cache", &cache) || cg_keyed_u64(stat, "cache", &cache))

@@ -618,21 +618,8 @@ static void v2_stats_memory(cg_hier_t *h, json_t *out)
                 json_object_set_new(o, "swap", swap);
         }
         if (cg_read_alloc(h, "memory.stat", &stat, NULL) == 0) {
-                json_t *raw = json_object();
+                json_t *raw = cg_keyed_object(stat);
 
-                for (const char *p = stat; *p;) {
-                        const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
-                        char key[128];
-
-                        if (!nl)
-                                nl = p + strlen(p);
-                        if (sp && sp < nl && (size_t)(sp - p) < sizeof(key)) {
-                                memcpy(key, p, (size_t)(sp - p));
-                                key[sp - p] = '\0';
-                                cg_json_u64(raw, key, strtoull(sp + 1, NULL, 10));
-                        }
-                        p = *nl ? nl + 1 : nl;
-                }
                 if (cg_keyed_u64(stat, "file", &v))
                         cg_json_u64(o, "cache", v);
                 json_object_set_new(o, "raw", raw);

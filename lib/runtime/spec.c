@@ -16,6 +16,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "jsonfield.h"
 #include "strutil.h"
 
 #ifndef MOUNT_ATTR_RDONLY
@@ -195,11 +196,6 @@ int spec_parse_signal(const char *s)
 
 #define FIELD_MAX 256
 
-static int type_error(cell_error_t *err, const char *field, const char *what)
-{
-        return cell_error_set(err, EINVAL, "%s: expected %s", field, what);
-}
-
 static int get_string(json_t *obj, const char *key, const char *field, bool required, char **ret,
                       cell_error_t *err)
 {
@@ -211,7 +207,7 @@ static int get_string(json_t *obj, const char *key, const char *field, bool requ
                 return 0;
         }
         if (!json_is_string(v))
-                return type_error(err, field, "a string");
+                return jf_type_error(err, field, "a string");
         *ret = strdup(json_string_value(v));
         return *ret ? 0 : cell_error_set(err, ENOMEM, "%s", field);
 }
@@ -223,7 +219,7 @@ static int get_bool(json_t *obj, const char *key, const char *field, bool *ret, 
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_boolean(v))
-                return type_error(err, field, "true or false");
+                return jf_type_error(err, field, "true or false");
         *ret = json_is_true(v);
         return 0;
 }
@@ -246,7 +242,7 @@ static int as_int(json_t *v, const char *field, long long min, long long max, lo
                                 return 0;
                         }
                 }
-                return type_error(err, field, "an integer");
+                return jf_type_error(err, field, "an integer");
         }
         *ret = json_integer_value(v);
         if (*ret < min || *ret > max)
@@ -288,7 +284,7 @@ static int get_u64(json_t *obj, const char *key, const char *field, uint64_t *re
                 *ret = d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
                 return 0;
         }
-        return type_error(err, field, "an unsigned integer");
+        return jf_type_error(err, field, "an unsigned integer");
 }
 
 static int get_strv(json_t *obj, const char *key, const char *field, char ***ret, cell_error_t *err)
@@ -301,7 +297,7 @@ static int get_strv(json_t *obj, const char *key, const char *field, char ***ret
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_array(v))
-                return type_error(err, field, "an array of strings");
+                return jf_type_error(err, field, "an array of strings");
         out = calloc(json_array_size(v) + 1, sizeof(char *));
         if (!out)
                 return cell_error_set(err, ENOMEM, "%s", field);
@@ -315,34 +311,6 @@ static int get_strv(json_t *obj, const char *key, const char *field, char ***ret
         }
         *ret = steal_pointer(&out);
         return 0;
-}
-
-static json_t *get_object(json_t *obj, const char *key, const char *field, cell_error_t *err, int *r)
-{
-        json_t *v = json_object_get(obj, key);
-
-        *r = 0;
-        if (!v || json_is_null(v))
-                return NULL;
-        if (!json_is_object(v)) {
-                *r = type_error(err, field, "an object");
-                return NULL;
-        }
-        return v;
-}
-
-static json_t *get_array(json_t *obj, const char *key, const char *field, cell_error_t *err, int *r)
-{
-        json_t *v = json_object_get(obj, key);
-
-        *r = 0;
-        if (!v || json_is_null(v))
-                return NULL;
-        if (!json_is_array(v)) {
-                *r = type_error(err, field, "an array");
-                return NULL;
-        }
-        return v;
 }
 
 /* ---- mounts ---- */
@@ -536,7 +504,7 @@ static int parse_mounts(spec_t *s, json_t *root, cell_error_t *err)
         size_t i;
         int r;
 
-        arr = get_array(root, "mounts", "mounts", err, &r);
+        arr = jf_array(root, "mounts", "mounts", &r, err);
         if (r < 0 || !arr)
                 return r;
         s->mounts = calloc(json_array_size(arr) + 1, sizeof(spec_mount_t));
@@ -550,7 +518,7 @@ static int parse_mounts(spec_t *s, json_t *root, cell_error_t *err)
                 snprintf(field, sizeof(field), "mounts[%zu]", i);
                 s->n_mounts = i + 1;
                 if (!json_is_object(e))
-                        return type_error(err, field, "an object");
+                        return jf_type_error(err, field, "an object");
                 {
                         char f[FIELD_MAX + 32];
 
@@ -622,7 +590,7 @@ static int parse_caps(spec_process_t *p, json_t *caps, cell_error_t *err)
         int last = spec_cap_last();
 
         if (!json_is_object(caps))
-                return type_error(err, "process.capabilities", "an object");
+                return jf_type_error(err, "process.capabilities", "an object");
         p->has_capabilities = true;
         for (int s = 0; s < SPEC_CAP__MAX; s++) {
                 json_t *arr = json_object_get(caps, sets[s]), *e;
@@ -666,11 +634,11 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
         int r;
 
         if (!json_is_object(proc))
-                return type_error(err, "process", "an object");
+                return jf_type_error(err, "process", "an object");
         s->has_process = true;
         if ((r = get_bool(proc, "terminal", "process.terminal", &p->terminal, err)) < 0)
                 return r;
-        if ((o = get_object(proc, "consoleSize", "process.consoleSize", err, &r))) {
+        if ((o = jf_object(proc, "consoleSize", "process.consoleSize", &r, err))) {
                 if ((r = get_int(o, "height", "process.consoleSize.height", 0, UINT16_MAX, NULL, &v, err)) <
                     0)
                         return r;
@@ -682,7 +650,7 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
         } else if (r < 0) {
                 return r;
         }
-        if ((o = get_object(proc, "user", "process.user", err, &r))) {
+        if ((o = jf_object(proc, "user", "process.user", &r, err))) {
                 v = 0;
                 if ((r = get_int(o, "uid", "process.user.uid", 0, UINT32_MAX, NULL, &v, err)) < 0)
                         return r;
@@ -695,7 +663,7 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
                         return r;
                 p->has_umask = present;
                 p->umask = (uint32_t)v;
-                if ((arr = get_array(o, "additionalGids", "process.user.additionalGids", err, &r))) {
+                if ((arr = jf_array(o, "additionalGids", "process.user.additionalGids", &r, err))) {
                         p->additional_gids = calloc(json_array_size(arr) + 1, sizeof(gid_t));
                         if (!p->additional_gids)
                                 return cell_error_set(err, ENOMEM, "process.user");
@@ -733,7 +701,7 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
         if ((o = json_object_get(proc, "capabilities")) && !json_is_null(o) &&
             (r = parse_caps(p, o, err)) < 0)
                 return r;
-        if ((arr = get_array(proc, "rlimits", "process.rlimits", err, &r))) {
+        if ((arr = jf_array(proc, "rlimits", "process.rlimits", &r, err))) {
                 p->rlimits = calloc(json_array_size(arr) + 1, sizeof(spec_rlimit_t));
                 if (!p->rlimits)
                         return cell_error_set(err, ENOMEM, "process.rlimits");
@@ -745,7 +713,7 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
 
                         snprintf(f, sizeof(f), "process.rlimits[%zu]", i);
                         if (!json_is_object(e))
-                                return type_error(err, f, "an object");
+                                return jf_type_error(err, f, "an object");
                         t = json_object_get(e, "type");
                         if (!json_is_string(t))
                                 return cell_error_set(err, EINVAL, "%s.type: expected a string", f);
@@ -788,7 +756,7 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
                 return r;
         p->has_oom_score_adj = present;
         p->oom_score_adj = (int)v;
-        if ((o = get_object(proc, "ioPriority", "process.ioPriority", err, &r))) {
+        if ((o = jf_object(proc, "ioPriority", "process.ioPriority", &r, err))) {
                 static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
                                                       "IOPRIO_CLASS_IDLE"};
                 json_t *c = json_object_get(o, "class");
@@ -818,7 +786,7 @@ static int parse_process(spec_t *s, json_t *proc, cell_error_t *err)
 static int parse_hooks(spec_t *s, json_t *hooks, cell_error_t *err)
 {
         if (!json_is_object(hooks))
-                return type_error(err, "hooks", "an object");
+                return jf_type_error(err, "hooks", "an object");
         for (int k = 0; k < SPEC_HOOK__MAX; k++) {
                 json_t *arr = json_object_get(hooks, hook_names[k]), *e;
                 size_t i;
@@ -840,7 +808,7 @@ static int parse_hooks(spec_t *s, json_t *hooks, cell_error_t *err)
                         s->n_hooks[k] = i + 1;
                         snprintf(f, sizeof(f), "hooks.%s[%zu]", hook_names[k], i);
                         if (!json_is_object(e))
-                                return type_error(err, f, "an object");
+                                return jf_type_error(err, f, "an object");
                         snprintf(f2, sizeof(f2), "%s.path", f);
                         if ((r = get_string(e, "path", f2, true, &h->path, err)) < 0)
                                 return r;
@@ -903,7 +871,7 @@ static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, si
         size_t i;
 
         if (!json_is_array(arr))
-                return type_error(err, field, "an array");
+                return jf_type_error(err, field, "an array");
         if (json_array_size(arr) > ID_MAP_MAX)
                 return cell_error_set(err, EINVAL, "%s: at most %d entries (the kernel's limit)", field,
                                       ID_MAP_MAX);
@@ -918,7 +886,7 @@ static int parse_id_maps(json_t *arr, const char *field, spec_id_map_t **ret, si
 
                 snprintf(f, sizeof(f), "%s[%zu]", field, i);
                 if (!json_is_object(e))
-                        return type_error(err, f, "an object");
+                        return jf_type_error(err, f, "an object");
                 snprintf(f2, sizeof(f2), "%s.containerID", f);
                 if ((r = get_int(e, "containerID", f2, 0, UINT32_MAX, NULL, &v, err)) < 0)
                         return r;
@@ -948,7 +916,7 @@ static int parse_devices(spec_t *s, json_t *arr, cell_error_t *err)
         size_t i;
 
         if (!json_is_array(arr))
-                return type_error(err, "linux.devices", "an array");
+                return jf_type_error(err, "linux.devices", "an array");
         s->devices = calloc(json_array_size(arr) + 1, sizeof(spec_device_t));
         if (!s->devices)
                 return cell_error_set(err, ENOMEM, "linux.devices");
@@ -964,7 +932,7 @@ static int parse_devices(spec_t *s, json_t *arr, cell_error_t *err)
                 s->n_devices = i + 1;
                 snprintf(f, sizeof(f), "linux.devices[%zu]", i);
                 if (!json_is_object(e))
-                        return type_error(err, f, "an object");
+                        return jf_type_error(err, f, "an object");
                 snprintf(f2, sizeof(f2), "%s.path", f);
                 if ((r = get_string(e, "path", f2, true, &d->path, err)) < 0)
                         return r;
@@ -1043,8 +1011,8 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
         int r;
 
         if (!json_is_object(lx))
-                return type_error(err, "linux", "an object");
-        if ((arr = get_array(lx, "namespaces", "linux.namespaces", err, &r))) {
+                return jf_type_error(err, "linux", "an object");
+        if ((arr = jf_array(lx, "namespaces", "linux.namespaces", &r, err))) {
                 json_array_foreach(arr, i, e)
                 {
                         char f[FIELD_MAX];
@@ -1053,7 +1021,7 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
 
                         snprintf(f, sizeof(f), "linux.namespaces[%zu]", i);
                         if (!json_is_object(e))
-                                return type_error(err, f, "an object");
+                                return jf_type_error(err, f, "an object");
                         if (!json_is_string(t))
                                 return cell_error_set(err, EINVAL, "%s.type: expected a string", f);
                         for (int n = 0; n < SPEC_NS__MAX; n++)
@@ -1093,7 +1061,7 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                 return cell_error_set(err, EINVAL,
                                       "%s: id mappings need a user namespace in linux.namespaces",
                                       s->n_uid_mappings ? "linux.uidMappings" : "linux.gidMappings");
-        if ((o = get_object(lx, "timeOffsets", "linux.timeOffsets", err, &r))) {
+        if ((o = jf_object(lx, "timeOffsets", "linux.timeOffsets", &r, err))) {
                 static const char *const clocks[2] = {"monotonic", "boottime"};
 
                 s->has_time_offsets = true;
@@ -1108,7 +1076,7 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                                                       key);
                         snprintf(f, sizeof(f), "linux.timeOffsets.%s", clocks[c]);
                         if (!json_is_object(e))
-                                return type_error(err, f, "an object");
+                                return jf_type_error(err, f, "an object");
                         snprintf(f2, sizeof(f2), "%s.secs", f);
                         if ((r = get_int(e, "secs", f2, INT64_MIN, INT64_MAX, NULL, &v, err)) < 0)
                                 return r;
@@ -1128,11 +1096,11 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                 return r;
         if ((r = get_string(lx, "cgroupsPath", "linux.cgroupsPath", false, &s->cgroups_path, err)) < 0)
                 return r;
-        if ((o = get_object(lx, "resources", "linux.resources", err, &r)))
+        if ((o = jf_object(lx, "resources", "linux.resources", &r, err)))
                 s->resources = json_incref(o);
         else if (r < 0)
                 return r;
-        if ((o = get_object(lx, "seccomp", "linux.seccomp", err, &r)))
+        if ((o = jf_object(lx, "seccomp", "linux.seccomp", &r, err)))
                 s->seccomp = json_incref(o);
         else if (r < 0)
                 return r;
@@ -1140,7 +1108,7 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                 bool found = false;
 
                 if (!json_is_string(o))
-                        return type_error(err, "linux.rootfsPropagation", "a string");
+                        return jf_type_error(err, "linux.rootfsPropagation", "a string");
                 for (size_t j = 0; j < ARRAY_SIZE(propagation_table); j++)
                         if (strcmp(propagation_table[j].name, json_string_value(o)) == 0) {
                                 s->rootfs_propagation = propagation_table[j].flag |
@@ -1165,7 +1133,7 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
                 if (s->readonly_paths[i][0] != '/')
                         return cell_error_set(err, EINVAL,
                                               "linux.readonlyPaths[%zu]: must be an absolute path", i);
-        if ((o = get_object(lx, "sysctl", "linux.sysctl", err, &r))) {
+        if ((o = jf_object(lx, "sysctl", "linux.sysctl", &r, err))) {
                 s->sysctl = calloc(json_object_size(o) + 1, sizeof(spec_kv_t));
                 if (!s->sysctl)
                         return cell_error_set(err, ENOMEM, "linux.sysctl");
@@ -1188,7 +1156,7 @@ static int parse_linux(spec_t *s, json_t *lx, cell_error_t *err)
         }
         if ((r = get_string(lx, "mountLabel", "linux.mountLabel", false, &s->mount_label, err)) < 0)
                 return r;
-        if ((o = get_object(lx, "personality", "linux.personality", err, &r))) {
+        if ((o = jf_object(lx, "personality", "linux.personality", &r, err))) {
                 json_t *d = json_object_get(o, "domain");
 
                 if (!json_is_string(d))
@@ -1239,7 +1207,7 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
         s->raw = root;
         if ((r = get_string(root, "ociVersion", "ociVersion", true, &s->oci_version, err)) < 0)
                 goto fail;
-        if ((o = get_object(root, "root", "root", err, &r))) {
+        if ((o = jf_object(root, "root", "root", &r, err))) {
                 if ((r = get_string(o, "path", "root.path", true, &s->root_path, err)) < 0)
                         goto fail;
                 if ((r = get_bool(o, "readonly", "root.readonly", &s->root_readonly, err)) < 0)
@@ -1259,7 +1227,7 @@ spec_t *spec_parse(const char *data, size_t len, cell_error_t *err)
                 goto fail;
         if ((o = json_object_get(root, "hooks")) && !json_is_null(o) && (r = parse_hooks(s, o, err)) < 0)
                 goto fail;
-        if ((o = get_object(root, "annotations", "annotations", err, &r))) {
+        if ((o = jf_object(root, "annotations", "annotations", &r, err))) {
                 const char *key;
                 json_t *v;
 
