@@ -11,7 +11,8 @@ set -euo pipefail
 prog=${0##*/}
 
 # Build: the compiler, Meson, and the libraries of the house plan.
-build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev libseccomp-dev libcmocka-dev)
+build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev libseccomp-dev libcmocka-dev
+        libarchive-dev libssl-dev)
 # Tests: bats system tests, jq for config.json edits, a static busybox for test
 # rootfs (scripts/make-bundle.sh), unshare/nsenter, ip, the sanitizer runtime for
 # clang's ASan/UBSan build, the formatter check, and GNU time for bench RSS.
@@ -19,7 +20,7 @@ test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-f
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, and the peers bench/ compares with.
-peer_pkgs=(runc crun podman containerd uidmap)
+peer_pkgs=(runc crun podman containerd uidmap skopeo umoci zstd)
 
 check_only=false
 case ${1:-} in
