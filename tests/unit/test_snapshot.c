@@ -199,6 +199,8 @@ static int many_layers(void)
                 char *d =
                         strdup(p("%s/layer-with-a-rather-long-name-to-use-up-the-option-page-%04d", tmp, i));
 
+                if (!d)
+                        return 99;
                 CHECK(mkdir(d, 0755) == 0);
                 put_file(p("%s/f%d", d, i), "x");
                 layers[i] = d;
