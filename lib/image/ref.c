@@ -327,6 +327,18 @@ char *image_ref_familiar(const image_ref_t *r)
         }
         if (str_has_prefix(p, "library/") && !strchr(p + strlen("library/"), '/'))
                 p += strlen("library/");
+        /* docker.io/foo.com/app shortened to foo.com/app would read back
+         * with foo.com as its domain (Docker shows it so all the same): keep
+         * the domain there, so the short form always means what it shows. */
+        {
+                const char *slash = strchr(p, '/');
+
+                if (slash && is_domain(p, (size_t)(slash - p))) {
+                        _cleanup_free_ char *name = image_ref_name(r);
+
+                        return with_suffixes(name, r);
+                }
+        }
         return with_suffixes(p, r);
 }
 

@@ -63,6 +63,11 @@ static void test_valid(void **state)
                 {"a__b/c-----d/e.f_g", "docker.io/a__b/c-----d/e.f_g:latest", "a__b/c-----d/e.f_g:latest"},
                 {"a:_tag", "docker.io/library/a:_tag", "a:_tag"},
                 {"a:0", "docker.io/library/a:0", "a:0"},
+                /* found by fuzz_ref: a first path component that looks like
+                 * a domain keeps docker.io in the short form, which must
+                 * read back as the same reference */
+                {"docker.io/libraocker.io/library/debia", "docker.io/libraocker.io/library/debia:latest",
+                 "docker.io/libraocker.io/library/debia:latest"},
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
