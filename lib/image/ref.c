@@ -325,7 +325,8 @@ char *image_ref_familiar(const image_ref_t *r)
 
                 return with_suffixes(name, r);
         }
-        if (str_has_prefix(p, "library/") && !strchr(p + strlen("library/"), '/'))
+        /* Official images: library/NAME, never library/A/B. */
+        if (str_has_prefix(p, "library/") && strchr(p, '/') == strrchr(p, '/'))
                 p += strlen("library/");
         /* docker.io/foo.com/app shortened to foo.com/app would read back
          * with foo.com as its domain (Docker shows it so all the same): keep

@@ -116,7 +116,8 @@ static int sweep_tmp(int dirfd, const char *name, bool remove)
         return 1;
 }
 
-/* Calls fn for each dead temporary blob file; returns how many or -errno. */
+/* Find (and with remove, delete) the temporary blob files of dead writers;
+ * returns how many or -errno. */
 static int sweep_tmps(image_store_t *s, bool remove, char ***problems)
 {
         _cleanup_closedir_ DIR *d = NULL;
@@ -176,46 +177,48 @@ static int open_lock(int dirfd, const char *name, cell_error_t *err)
         return fd;
 }
 
+/* An existing oci-layout must say it is one: a store root pointed at some
+ * other directory is refused rather than filled. */
 static int check_layout(image_store_t *s, cell_error_t *err)
 {
         _cleanup_free_ char *buf = NULL;
-        json_t *j, *v;
+        json_t *j;
+        bool ok;
         int r;
 
         r = fs_read_file_at(s->root_fd, OCI_LAYOUT_FILE, 4096, &buf, NULL, err);
-        if (r == -ENOENT) {
-                cell_error_clear(err);
-                return write_durable_at(s->root_fd, OCI_LAYOUT_FILE, ".oci-layout.tmp", OCI_LAYOUT_CONTENT,
-                                        strlen(OCI_LAYOUT_CONTENT), err);
-        }
         if (r < 0)
                 return r;
         j = json_loads(buf, 0, NULL);
-        v = json_object_get(j, "imageLayoutVersion");
-        if (!json_is_string(v)) {
-                json_decref(j);
+        ok = json_is_string(json_object_get(j, "imageLayoutVersion"));
+        json_decref(j);
+        if (!ok)
                 return cell_error_set(err, EINVAL, "%s: not an OCI image layout (no imageLayoutVersion)",
                                       OCI_LAYOUT_FILE);
-        }
-        json_decref(j);
         return 0;
 }
 
-static int create_index_if_missing(image_store_t *s, cell_error_t *err)
+/* Create oci-layout and index.json when missing, under the index lock:
+ * two first openers must not trip over one temporary file, and an opener
+ * that found no index must not replace the one another process has just
+ * created and tagged into. */
+static int create_layout_files(image_store_t *s, cell_error_t *err)
 {
         static const char empty[] =
                 "{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_OCI_INDEX "\",\"manifests\":[]}";
         struct stat st;
         int r;
 
-        if (fstatat(s->root_fd, INDEX_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        if (fstatat(s->root_fd, OCI_LAYOUT_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            fstatat(s->root_fd, INDEX_FILE, &st, AT_SYMLINK_NOFOLLOW) == 0)
                 return 0;
-        /* Under the lock: an opener that found no index must not replace
-         * the one another process has just created and tagged into. */
         r = lock_fd(s->index_lock_fd, LOCK_EX);
         if (r < 0)
                 return cell_error_set(err, -r, "lock %s", INDEX_LOCK);
-        if (fstatat(s->root_fd, INDEX_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(s->root_fd, OCI_LAYOUT_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                r = write_durable_at(s->root_fd, OCI_LAYOUT_FILE, INDEX_TMP_PREFIX "layout",
+                                     OCI_LAYOUT_CONTENT, strlen(OCI_LAYOUT_CONTENT), err);
+        if (r == 0 && fstatat(s->root_fd, INDEX_FILE, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 r = write_durable_at(s->root_fd, INDEX_FILE, INDEX_TMP_PREFIX "create", empty, strlen(empty),
                                      err);
         flock(s->index_lock_fd, LOCK_UN);
@@ -245,9 +248,9 @@ int image_store_open(const char *root, image_store_t **ret, cell_error_t *err)
             (s->index_lock_fd = open_lock(s->root_fd, INDEX_LOCK, err)) < 0 ||
             (s->gc_lock_fd = open_lock(s->root_fd, GC_LOCK, err)) < 0)
                 return cell_error_prefix(err, "open image store %s", root);
-        r = check_layout(s, err);
+        r = create_layout_files(s, err);
         if (r == 0)
-                r = create_index_if_missing(s, err);
+                r = check_layout(s, err);
         if (r < 0)
                 return cell_error_prefix(err, "open image store %s", root);
         r = sweep_tmps(s, true, NULL);
@@ -595,8 +598,6 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
         r = image_digest_parse(digest, NULL, err);
         if (r < 0)
                 return cell_error_prefix(err, "tag %s", name);
-        if (!image_store_blob_exists(s, digest))
-                return cell_error_set(err, ENOENT, "tag %s: blob %s is not in the store", name, digest);
         desc = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", media_type, "digest", digest, "size",
                          (json_int_t)size, "annotations", IMAGE_ANNOTATION_REF_NAME, name);
         if (!desc)
@@ -606,7 +607,13 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
                 json_decref(desc);
                 return cell_error_set(err, -r, "tag %s: lock", name);
         }
-        r = index_read(s, &index, err);
+        /* Checked under the lock, which gc holds from its walk to its last
+         * removal: either gc has finished (and the check fails cleanly) or
+         * it will see this entry. */
+        if (!image_store_blob_exists(s, digest))
+                r = cell_error_set(err, ENOENT, "blob %s is not in the store", digest);
+        if (r == 0)
+                r = index_read(s, &index, err);
         if (r == 0) {
                 index_remove(index, name);
                 json_array_append_new(json_object_get(index, "manifests"), desc);
