@@ -770,6 +770,13 @@ static bool walk_present(walk_t *w, const char *digest)
         return image_store_blob_exists(w->s, digest) && !json_object_get(w->corrupt, digest);
 }
 
+/* Why a blob that is not present is not: check has found it damaged (and
+ * may have removed it), or it was never there. */
+static const char *walk_absence(walk_t *w, const char *digest)
+{
+        return json_object_get(w->corrupt, digest) ? " is corrupt" : " is missing";
+}
+
 /* A leaf (config, layer): reached, and expected to be present. */
 static int walk_leaf(walk_t *w, json_t *desc, const char *what)
 {
@@ -779,7 +786,7 @@ static int walk_leaf(walk_t *w, json_t *desc, const char *what)
                 return walk_problem(w, what, "has no valid digest", NULL);
         json_object_set_new(w->reached, digest, json_true());
         if (!walk_present(w, digest))
-                return walk_problem(w, what, digest, " is missing");
+                return walk_problem(w, what, digest, walk_absence(w, digest));
         return 0;
 }
 
@@ -800,7 +807,7 @@ static int walk_manifest(walk_t *w, const char *digest, bool optional, int depth
                 return 0; /* reported when first reached */
         json_object_set_new(w->reached, digest, json_true());
         if (!walk_present(w, digest))
-                return optional ? 0 : walk_problem(w, "manifest", digest, " is missing");
+                return optional ? 0 : walk_problem(w, "manifest", digest, walk_absence(w, digest));
         if (depth > WALK_DEPTH_MAX)
                 return walk_problem(w, "manifest", digest, " nests indexes too deeply");
         r = image_store_blob_read(w->s, digest, MANIFEST_MAX, &buf, &len, &rerr);

@@ -518,6 +518,7 @@ static void test_check_corrupt_and_missing(void **state)
         assert_int_equal(image_store_check(s, false, &problems, &err), 2);
         assert_non_null(strstr(problems[0], "is corrupt: its content hashes to"));
         assert_non_null(strstr(problems[1], "index entry docker.io/library/bad:latest: layer"));
+        assert_non_null(strstr(problems[1], " is corrupt"));
         strv_free(problems);
         problems = NULL;
 
