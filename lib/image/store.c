@@ -103,12 +103,20 @@ static int write_durable_at(int dirfd, const char *name, const char *tmpname, co
 static int sweep_tmp(int dirfd, const char *name, bool remove)
 {
         _cleanup_close_ int fd = -1;
+        struct stat st, st_name;
 
         fd = TEMP_FAILURE_RETRY_INT(openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
         if (flock(fd, LOCK_EX | LOCK_NB) < 0)
                 return errno == EWOULDBLOCK ? 0 : -errno;
+        /* The writer may have committed (renamed the file away) and let go
+         * of its lock between our open and our flock: then the name is gone
+         * or is another file, and nothing is stale. */
+        if (fstat(fd, &st) < 0 || st.st_nlink == 0 ||
+            fstatat(dirfd, name, &st_name, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != st_name.st_ino ||
+            st.st_dev != st_name.st_dev)
+                return 0;
         /* Unlinked while we hold the lock: a writer that locks it afterwards
          * sees st_nlink == 0 and starts over with a new file. */
         if (remove && unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
@@ -225,6 +233,36 @@ static int create_layout_files(image_store_t *s, cell_error_t *err)
         return r;
 }
 
+static int check_index_tmps(image_store_t *s, bool repair, char ***problems, int *count, cell_error_t *err);
+
+/* index.json temporaries of a writer that died before its rename. Only
+ * looked for under the lock when one is there, so that an open of a clean
+ * store takes no lock. */
+static int sweep_index_tmps(image_store_t *s, cell_error_t *err)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        bool found = false;
+        int fd, count = 0, r;
+
+        fd = openat(s->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || !(d = fdopendir(fd))) {
+                if (fd >= 0)
+                        close(fd);
+                return cell_error_errno(err, "open %s", s->root);
+        }
+        while (!found && (de = readdir(d)))
+                found = str_has_prefix(de->d_name, INDEX_TMP_PREFIX);
+        if (!found)
+                return 0;
+        r = lock_fd(s->index_lock_fd, LOCK_EX);
+        if (r < 0)
+                return cell_error_set(err, -r, "lock %s", INDEX_LOCK);
+        r = check_index_tmps(s, true, NULL, &count, err);
+        flock(s->index_lock_fd, LOCK_UN);
+        return r;
+}
+
 int image_store_open(const char *root, image_store_t **ret, cell_error_t *err)
 {
         _cleanup_image_store_ image_store_t *s = NULL;
@@ -256,6 +294,9 @@ int image_store_open(const char *root, image_store_t **ret, cell_error_t *err)
         r = sweep_tmps(s, true, NULL);
         if (r < 0)
                 return cell_error_set(err, -r, "open image store %s: removing temporary files", root);
+        r = sweep_index_tmps(s, err);
+        if (r < 0)
+                return cell_error_prefix(err, "open image store %s: removing temporary files", root);
         *ret = steal_pointer(&s);
         return 0;
 }

@@ -399,6 +399,89 @@ static void test_killed_writer(void **state)
         image_store_close(s);
 }
 
+/* The writer of the crash test: images (a layer of a few hundred KiB
+ * written in chunks, a config, a manifest, a tag) until it is killed. */
+static void crash_writer(const char *dir)
+{
+        static char chunk[32768];
+        char *root = str_printf("%s/images", dir);
+        image_store_t *s = NULL;
+        cell_error_t err = {0};
+
+        if (image_store_open(root, &s, &err) < 0 || image_store_pin(s, &err) < 0)
+                _exit(1);
+        for (unsigned i = 0;; i++) {
+                char cfg[IMAGE_DIGEST_STR_SIZE], layer[IMAGE_DIGEST_STR_SIZE], man[IMAGE_DIGEST_STR_SIZE];
+                char body[64], ref[64];
+                image_blob_writer_t *w = NULL;
+                size_t msize = 0;
+
+                snprintf(body, sizeof(body), "{\"pid\":%d,\"i\":%u}", (int)getpid(), i);
+                memset(chunk, (int)(i & 0xff), sizeof(chunk));
+                memcpy(chunk, body, strlen(body));
+                if (image_store_blob_begin(s, &w, &err) < 0)
+                        _exit(1);
+                for (unsigned k = 0; k < 4 + i % 8; k++)
+                        if (image_store_blob_write(w, chunk, sizeof(chunk), &err) < 0)
+                                _exit(1);
+                if (image_store_blob_commit(w, NULL, layer, &err) < 0 ||
+                    image_store_blob_put(s, body, strlen(body), NULL, cfg, &err) < 0)
+                        _exit(1);
+                put_manifest(s, cfg, layer, man, &msize);
+                snprintf(ref, sizeof(ref), "crash:p%d-%u", (int)getpid(), i);
+                if (image_store_tag(s, ref, MT_MANIFEST, man, (int64_t)msize, &err) < 0)
+                        _exit(1);
+        }
+}
+
+/* SIGKILL at random points, 25 times: after each, the next open leaves the
+ * store check clean, and every image that was tagged is whole. */
+static void test_crash_at_random_points(void **state)
+{
+        const char *dir = *state;
+        image_store_entry_t *v = NULL;
+        cell_error_t err = {0};
+        size_t n = 0;
+
+        srandom((unsigned)getpid());
+        for (int round = 0; round < 25; round++) {
+                char **problems = NULL;
+                image_store_t *s = NULL;
+                int st = 0;
+                pid_t pid = fork();
+
+                assert_true(pid >= 0);
+                if (pid == 0)
+                        crash_writer(dir);
+                usleep(2000 + (useconds_t)(random() % 40000));
+                kill(pid, SIGKILL);
+                assert_int_equal(waitpid(pid, &st, 0), pid);
+                /* killed, not failed */
+                assert_true(WIFSIGNALED(st));
+                s = open_store(dir);
+                if (image_store_check(s, false, &problems, &err) != 0) {
+                        for (char **p = problems; p && *p; p++)
+                                print_error("round %d: %s\n", round, *p);
+                        fail();
+                }
+                strv_free(problems);
+                image_store_close(s);
+        }
+        {
+                image_store_t *s = open_store(dir);
+                uint64_t removed = 0;
+
+                assert_int_equal(image_store_list(s, &v, &n, &err), 0);
+                print_message("%zu images tagged across the kills\n", n);
+                assert_true(n > 0);
+                image_store_entries_free(v, n);
+                assert_int_equal(image_store_gc(s, &removed, NULL, &err), 0);
+                assert_int_equal(image_store_check(s, false, NULL, &err), 0);
+                assert_int_equal(count_entries(dir, "blobs", ".tmp-"), 0);
+                image_store_close(s);
+        }
+}
+
 static void test_open_sweeps_dead_tmps(void **state)
 {
         const char *dir = *state;
@@ -409,6 +492,14 @@ static void test_open_sweeps_dead_tmps(void **state)
         /* A file nobody holds a lock on: its writer is gone. */
         assert_int_equal(fs_write_atomic(tmp, "half", 4, 0644, &err), 0);
         image_store_close(s);
+        s = open_store(dir);
+        assert_false(fs_exists(tmp));
+        image_store_close(s);
+        free(tmp);
+
+        /* And an index writer's that died before its rename. */
+        tmp = sub(dir, "images/.index.json.tmp-12345");
+        assert_int_equal(fs_write_atomic(tmp, "{", 1, 0644, &err), 0);
         s = open_store(dir);
         assert_false(fs_exists(tmp));
         image_store_close(s);
@@ -680,11 +771,17 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
         const struct CMUnitTest tests[] = {
-                T(test_open_creates_layout),   T(test_blob_roundtrip),
-                T(test_digest_mismatch),       T(test_tags),
-                T(test_concurrent_writers),    T(test_killed_writer),
-                T(test_open_sweeps_dead_tmps), T(test_gc),
-                T(test_gc_through_index),      T(test_check_corrupt_and_missing),
+                T(test_open_creates_layout),
+                T(test_blob_roundtrip),
+                T(test_digest_mismatch),
+                T(test_tags),
+                T(test_concurrent_writers),
+                T(test_killed_writer),
+                T(test_crash_at_random_points),
+                T(test_open_sweeps_dead_tmps),
+                T(test_gc),
+                T(test_gc_through_index),
+                T(test_check_corrupt_and_missing),
                 T(test_interop_skopeo_umoci),
         };
 
