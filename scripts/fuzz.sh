@@ -7,6 +7,8 @@
 # Targets (tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/):
 #   spec      the config.json parser
 #   seccomp   the linux.seccomp compiler (compiles only, never installs)
+#   manifest  the OCI/Docker manifest and index parsers (lib/image/manifest.c)
+#   image_config  the image config parser (lib/image/config.c)
 #
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*
