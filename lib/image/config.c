@@ -405,7 +405,7 @@ fail:
         return NULL;
 }
 
-static int sha256_hex(const void *data, size_t len, char out[IMAGE_DIGEST_LEN + 1])
+int image_config_digest_of(const void *data, size_t len, char out[IMAGE_DIGEST_LEN + 1])
 {
         static const char hex[] = "0123456789abcdef";
         unsigned char md[EVP_MAX_MD_SIZE];
@@ -440,7 +440,7 @@ int image_chain_ids(char *const *diff_ids, size_t n, char ***ret, cell_error_t *
                         continue;
                 }
                 snprintf(buf, sizeof buf, "%s %s", v[i - 1], diff_ids[i]);
-                if (sha256_hex(buf, strlen(buf), v[i]) < 0)
+                if (image_config_digest_of(buf, strlen(buf), v[i]) < 0)
                         return cell_error_set(err, EIO, "chain ids: sha256 failed");
         }
         *ret = steal_pointer(&v);

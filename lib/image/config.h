@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "imgjson.h"
+#include "manifest.h"
 
 typedef struct image_healthcheck {
         char **test; /* ["CMD", ...], ["CMD-SHELL", "..."], ["NONE"]; NULL inherits */
@@ -79,6 +80,9 @@ char *image_config_serialize(const image_config_t *c, size_t *ret_len, cell_erro
 /* An RFC 3339 date-time as the spec requires of "created"
  * (2006-01-02T15:04:05[.frac](Z|+07:00)). */
 bool image_config_date_valid(const char *s);
+
+/* "sha256:<hex>" of DATA into RET; 0 or -EIO. */
+int image_config_digest_of(const void *data, size_t len, char ret[IMAGE_DIGEST_LEN + 1]);
 
 /* The chain ids of a stack of layers, from their diff ids (OCI image-spec):
  * ChainID(L0) = DiffID(L0), ChainID(Ln) = sha256(ChainID(Ln-1) + " " +
