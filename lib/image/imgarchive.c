@@ -19,7 +19,10 @@
  * files cannot exhaust memory. */
 #define SMALL_MAX      (4 * 1024 * 1024)
 #define KEPT_TOTAL_MAX (64 * 1024 * 1024)
-#define MEMBERS_MAX    (1 << 20)
+/* Members are found by a linear search (archives hold hundreds); the cap
+ * keeps a hostile archive of tiny members from making that quadratic cost
+ * matter. */
+#define MEMBERS_MAX    16384
 #define LINK_DEPTH_MAX 16
 
 typedef struct member {
@@ -454,7 +457,7 @@ static const member_t *blob(const members_t *ms, const image_descriptor_t *d, bo
         return m;
 }
 
-static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *top, const image_descriptor_t *d,
+static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *d,
                              const image_platform_t *platform, int depth, const char *at,
                              image_archive_image_t *im, cell_error_t *err)
 {
@@ -474,7 +477,7 @@ static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *top,
                 if (!idx)
                         return cell_error_prefix(err, "%s", m->path);
                 pick = image_index_match(idx, platform, err);
-                r = pick ? resolve_oci_entry(ms, top, pick, platform, depth + 1, at, im, err)
+                r = pick ? resolve_oci_entry(ms, pick, platform, depth + 1, at, im, err)
                          : cell_error_prefix(err, "%s", m->path);
                 image_index_free(idx);
                 return r;
@@ -506,7 +509,6 @@ static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *top,
                 if (!im->layers[k].path)
                         return ij_fail(err, ENOMEM, "out of memory");
         }
-        (void)top;
         return check_layer_count(im, at, err);
 }
 
@@ -578,7 +580,7 @@ static int resolve_oci(const members_t *ms, const image_platform_t *platform, im
                         goto out;
                 }
                 snprintf(at, sizeof at, "index.json.manifests[%zu]", i);
-                r = resolve_oci_entry(ms, d, d, platform, 0, at, im, err);
+                r = resolve_oci_entry(ms, d, platform, 0, at, im, err);
                 if (r < 0)
                         goto out;
         }
