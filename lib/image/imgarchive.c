@@ -279,9 +279,13 @@ static int add_member(members_t *ms, struct archive *a, struct archive_entry *e,
                 ms->v = v;
                 ms->cap = cap;
         }
+        /* The size is taken before link is stolen: the order in which
+         * initialisers run is unspecified. */
+        if (link)
+                size = 0;
         m = &ms->v[ms->n++];
         *m = (member_t){.path = steal_pointer(&path),
-                        .size = link ? 0 : size,
+                        .size = size,
                         .link = steal_pointer(&link),
                         .data = steal_pointer(&data),
                         .data_len = data_len};

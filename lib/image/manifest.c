@@ -783,6 +783,10 @@ const image_descriptor_t *image_index_match(const image_index_t *idx, const imag
         long best_score = 0;
         size_t len = 0;
 
+        if (!want->os || !want->architecture) {
+                ij_fail(err, EINVAL, "platform: an os and an architecture are required");
+                return NULL;
+        }
         w.os = lower_dup(want->os);
         w.architecture = strdup(want->architecture);
         w.variant = want->variant ? strdup(want->variant) : NULL;
