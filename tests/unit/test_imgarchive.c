@@ -381,6 +381,129 @@ static void test_oci_refusals(void **state)
         }
 }
 
+static char *digest_of(const char *s)
+{
+        char d[IMAGE_DIGEST_LEN + 1];
+
+        assert_int_equal(image_config_digest_of(s, strlen(s), d), 0);
+        return strdup(d);
+}
+
+#define OCI_MANIFEST_FMT                                                                                     \
+        "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","       \
+        "\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"                                        \
+        "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:" DIFF0 "\",\"size\":5}]}"
+
+/* A multi-platform image in an OCI layout: index.json -> an index blob ->
+ * one manifest per platform; the one for the platform asked for is taken. */
+static void test_oci_nested_index(void **state)
+{
+        _cleanup_free_ char *cfg_d = digest_of(CFG1), *cfg_arm_d = digest_of(CFG1_ARM);
+        _cleanup_free_ char *man_amd = str_printf(OCI_MANIFEST_FMT, cfg_d, strlen(CFG1));
+        _cleanup_free_ char *man_arm = str_printf(OCI_MANIFEST_FMT, cfg_arm_d, strlen(CFG1_ARM));
+        _cleanup_free_ char *amd_d = digest_of(man_amd), *arm_d = digest_of(man_arm);
+        _cleanup_free_ char *inner =
+                str_printf("{\"schemaVersion\":2,\"mediaType\":\"application/"
+                           "vnd.oci.image.index.v1+json\",\"manifests\":["
+                           "{\"mediaType\":\"application/"
+                           "vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
+                           "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+                           "{\"mediaType\":\"application/"
+                           "vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,"
+                           "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}}]}",
+                           amd_d, strlen(man_amd), arm_d, strlen(man_arm));
+        _cleanup_free_ char *inner_d = digest_of(inner);
+        _cleanup_free_ char *index =
+                str_printf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
+                           "vnd.oci.image.index.v1+json\","
+                           "\"digest\":\"%s\",\"size\":%zu,\"annotations\":{\"io.containerd.image.name\":"
+                           "\"docker.io/library/multi:1\",\"org.opencontainers.image.ref.name\":\"1\"}}]}",
+                           inner_d, strlen(inner));
+        _cleanup_free_ char *p_cfg = str_printf("blobs/sha256/%s", cfg_d + 7);
+        _cleanup_free_ char *p_cfg_arm = str_printf("blobs/sha256/%s", cfg_arm_d + 7);
+        _cleanup_free_ char *p_amd = str_printf("blobs/sha256/%s", amd_d + 7);
+        _cleanup_free_ char *p_arm = str_printf("blobs/sha256/%s", arm_d + 7);
+        _cleanup_free_ char *p_inner = str_printf("blobs/sha256/%s", inner_d + 7);
+        const m_t members[] = {
+                {"oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", NULL},
+                {"index.json", index, NULL},
+                {p_inner, inner, NULL},
+                {p_amd, man_amd, NULL},
+                {p_arm, man_arm, NULL},
+                {p_cfg, CFG1, NULL},
+                {p_cfg_arm, CFG1_ARM, NULL},
+                {"blobs/sha256/" DIFF0, "12345", NULL},
+        };
+        const char *platforms[] = {"linux/amd64", "linux/arm64"};
+        const char *want_arch[] = {"amd64", "arm64"};
+
+        (void)state;
+        for (size_t i = 0; i < ARRAY_SIZE(platforms); i++) {
+                image_platform_t p = {0};
+                cell_error_t err = {0};
+                int fd = make_tar(members, ARRAY_SIZE(members));
+                image_archive_t *a;
+
+                assert_int_equal(image_platform_parse(platforms[i], &p, &err), 0);
+                a = image_archive_read(fd, NULL, NULL, &p, &err);
+                close(fd);
+                if (!a)
+                        fail_msg("%s: %s", platforms[i], err.msg);
+                assert_int_equal(a->n_images, 1);
+                /* The containerd name wins over the bare tag. */
+                assert_string_equal(a->images[0].repo_tags[0], "docker.io/library/multi:1");
+                assert_string_equal(a->images[0].config->architecture, want_arch[i]);
+                assert_string_equal(a->images[0].manifest_path, i == 0 ? p_amd : p_arm);
+                image_archive_free(a);
+                image_platform_free(&p);
+        }
+        {
+                image_platform_t p = {0};
+                cell_error_t err = {0};
+                int fd = make_tar(members, ARRAY_SIZE(members));
+
+                assert_int_equal(image_platform_parse("linux/s390x", &p, &err), 0);
+                assert_null(image_archive_read(fd, NULL, NULL, &p, &err));
+                close(fd);
+                assert_non_null(strstr(err.msg,
+                                       "no manifest for linux/s390x in the index (it has: linux/amd64, "
+                                       "linux/arm64)"));
+                image_platform_free(&p);
+        }
+}
+
+/* Docker 25 and later: manifest.json beside an OCI layout, layers under
+ * blobs/sha256/; manifest.json is what is read. */
+static void test_docker25_layout(void **state)
+{
+        _cleanup_free_ char *cfg_d = digest_of(CFG1);
+        _cleanup_free_ char *p_cfg = str_printf("blobs/sha256/%s", cfg_d + 7);
+        _cleanup_free_ char *mj =
+                str_printf("[{\"Config\":\"%s\",\"RepoTags\":[\"busybox:latest\"],\"Layers\":"
+                           "[\"blobs/sha256/" DIFF0 "\"]}]",
+                           p_cfg);
+        const m_t members[] = {
+                {"blobs/sha256/" DIFF0, "12345", NULL},
+                {p_cfg, CFG1, NULL},
+                {"index.json", "{\"schemaVersion\":2,\"manifests\":[]}", NULL},
+                {"manifest.json", mj, NULL},
+                {"oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", NULL},
+        };
+        int fd = make_tar(members, ARRAY_SIZE(members));
+        cell_error_t err = {0};
+        image_archive_t *a = image_archive_read(fd, NULL, NULL, NULL, &err);
+
+        (void)state;
+        close(fd);
+        if (!a)
+                fail_msg("%s", err.msg);
+        assert_int_equal(a->format, IMAGE_ARCHIVE_DOCKER);
+        assert_string_equal(a->images[0].repo_tags[0], "busybox:latest");
+        assert_string_equal(a->images[0].config_digest, cfg_d);
+        assert_string_equal(a->images[0].layers[0].path, "blobs/sha256/" DIFF0);
+        image_archive_free(a);
+}
+
 static void test_callback_error_stops(void **state)
 {
         int fd = open_data("skopeo-oci-archive.tar");
@@ -422,6 +545,8 @@ int main(void)
                 cmocka_unit_test(test_oci_refusals),
                 cmocka_unit_test(test_callback_error_stops),
                 cmocka_unit_test(test_not_a_tar),
+                cmocka_unit_test(test_oci_nested_index),
+                cmocka_unit_test(test_docker25_layout),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,6 +258,13 @@ static void test_host_platform(void **state)
         assert_true(image_platform_parse("/amd64", &p, &err) < 0);
         assert_true(image_platform_parse("linux/arm/v7/x", &p, &err) < 0);
         assert_string_equal(err.msg, "platform \"linux/arm/v7/x\": expected os/arch[/variant]");
+        {
+                image_index_t idx = {0};
+                image_platform_t half = {.os = (char *)"linux"};
+
+                assert_null(image_index_match(&idx, &half, &err));
+                assert_string_equal(err.msg, "platform: an os and an architecture are required");
+        }
 }
 
 /* ---- serialising ---- */
