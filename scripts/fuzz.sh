@@ -8,6 +8,9 @@
 #   spec      the config.json parser
 #   seccomp   the linux.seccomp compiler (compiles only, never installs)
 #   ref       image references and digests (lib/image/ref.c, digest.c)
+#   manifest  the OCI/Docker manifest and index parsers (lib/image/manifest.c)
+#   image_config  the image config parser (lib/image/config.c)
+#   imgarchive  the docker-archive / OCI layout tar reader (lib/image/imgarchive.c)
 #
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*
