@@ -243,10 +243,17 @@ static int remove_at(int parentfd, const char *name, int depth)
         return 0;
 }
 
+/* Forget which path the cached parent is; its fd stays open (the caller of
+ * make_room is still using it) until the next get_parent() replaces it. */
 static void drop_cache(applier_t *ap)
 {
         free(ap->cache_path);
         ap->cache_path = NULL;
+}
+
+static void close_cache(applier_t *ap)
+{
+        drop_cache(ap);
         if (ap->cache_fd >= 0)
                 close(ap->cache_fd);
         ap->cache_fd = -1;
@@ -286,7 +293,7 @@ static int get_parent(applier_t *ap, const char *parent, cell_error_t *err)
 
         if (ap->cache_path && strcmp(ap->cache_path, parent) == 0)
                 return ap->cache_fd;
-        drop_cache(ap);
+        close_cache(ap);
         fd = resolve_in_root(ap->rootfd, parent, O_PATH | O_DIRECTORY, 0);
         if (fd < 0 && errno == ENOENT) {
                 const char *p = parent;
@@ -359,8 +366,8 @@ static bool is_overlay_xattr(const char *name)
 /* Owner, mode, xattrs and (except for directories) times of a made entry.
  * fd is an open fd of it (regular files, directories), or -1 and the entry is
  * parentfd/name (symlinks, devices, fifos), never followed. */
-static int set_meta(applier_t *ap, int fd, int parentfd, const char *name, struct archive_entry *e, mode_t type,
-                    cell_error_t *err)
+static int set_meta(applier_t *ap, int fd, int parentfd, const char *name, struct archive_entry *e,
+                    mode_t type, cell_error_t *err)
 {
         mode_t mode = archive_entry_perm(e) & 07777;
         char procpath[64 + NAME_MAX];
@@ -372,14 +379,16 @@ static int set_meta(applier_t *ap, int fd, int parentfd, const char *name, struc
                 uint32_t uid, gid;
                 int r;
 
-                if (archive_entry_uid(e) < 0 || archive_entry_uid(e) > UINT32_MAX - 1 || archive_entry_gid(e) < 0 ||
-                    archive_entry_gid(e) > UINT32_MAX - 1)
+                if (archive_entry_uid(e) < 0 || archive_entry_uid(e) > UINT32_MAX - 1 ||
+                    archive_entry_gid(e) < 0 || archive_entry_gid(e) > UINT32_MAX - 1)
                         return cell_error_set(err, EINVAL, "owner %lld:%lld out of range",
-                                              (long long)archive_entry_uid(e), (long long)archive_entry_gid(e));
+                                              (long long)archive_entry_uid(e),
+                                              (long long)archive_entry_gid(e));
                 if (map_id(ap->opts.uid_map, ap->opts.n_uid_map, (uint32_t)archive_entry_uid(e), &uid) < 0 ||
                     map_id(ap->opts.gid_map, ap->opts.n_gid_map, (uint32_t)archive_entry_gid(e), &gid) < 0)
                         return cell_error_set(err, EINVAL, "owner %lld:%lld is not in the id mapping",
-                                              (long long)archive_entry_uid(e), (long long)archive_entry_gid(e));
+                                              (long long)archive_entry_uid(e),
+                                              (long long)archive_entry_gid(e));
                 if (fd >= 0)
                         r = fchown(fd, uid, gid);
                 else
@@ -479,7 +488,8 @@ static int apply_dir_times(applier_t *ap, cell_error_t *err)
 
                 /* RESOLVE_NO_SYMLINKS: a later entry may have replaced the
                  * directory by a symlink; then its time is not ours to set. */
-                fd = resolve_in_root(ap->rootfd, ap->dirs[i].path, O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+                fd = resolve_in_root(ap->rootfd, ap->dirs[i].path, O_RDONLY | O_DIRECTORY,
+                                     RESOLVE_NO_SYMLINKS);
                 if (fd < 0)
                         continue;
                 if (futimens(fd, ap->dirs[i].ts) < 0)
@@ -503,7 +513,8 @@ static int write_data(applier_t *ap, int fd, struct archive_entry *e, cell_error
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN)
-                        return cell_error_set(err, archive_errno(ap->inner) > 0 ? archive_errno(ap->inner) : EIO,
+                        return cell_error_set(err,
+                                              archive_errno(ap->inner) > 0 ? archive_errno(ap->inner) : EIO,
                                               "reading the data: %s", archive_error_string(ap->inner));
                 /* Holes between blocks of a sparse entry are left unwritten. */
                 for (size_t done = 0; done < size;) {
@@ -524,7 +535,8 @@ static int write_data(applier_t *ap, int fd, struct archive_entry *e, cell_error
         return 0;
 }
 
-static int apply_whiteout(applier_t *ap, const char *parent, int parentfd, const char *name, cell_error_t *err)
+static int apply_whiteout(applier_t *ap, const char *parent, int parentfd, const char *name,
+                          cell_error_t *err)
 {
         if (strcmp(name, ".wh..wh..opq") == 0) {
                 _cleanup_close_ int dfd = -1;
@@ -551,7 +563,8 @@ static int apply_whiteout(applier_t *ap, const char *parent, int parentfd, const
 
                                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                                         continue;
-                                snprintf(child, sizeof(child), "%s%s%s", parent, *parent ? "/" : "", de->d_name);
+                                snprintf(child, sizeof(child), "%s%s%s", parent, *parent ? "/" : "",
+                                         de->d_name);
                                 if (path_set_has(&ap->written, child))
                                         continue;
                                 drop_cache(ap);
@@ -716,7 +729,9 @@ static int apply_entry(applier_t *ap, struct archive_entry *e, const char *path,
         case AE_IFCHR:
         case AE_IFBLK:
         case AE_IFIFO: {
-                dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+                dev_t dev = type == AE_IFIFO
+                                    ? 0
+                                    : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
 
                 if (make_room(ap, parentfd, name, type, err) < 0)
                         return -1;
@@ -726,8 +741,9 @@ static int apply_entry(applier_t *ap, struct archive_entry *e, const char *path,
                                 return 0;
                         }
                         if (errno == EPERM && type != AE_IFIFO)
-                                return cell_error_errno(err, "mknod (devices need CAP_MKNOD in the initial user "
-                                                             "namespace; skip_devices leaves them out)");
+                                return cell_error_errno(err,
+                                                        "mknod (devices need CAP_MKNOD in the initial user "
+                                                        "namespace; skip_devices leaves them out)");
                         return cell_error_errno(err, "mknod");
                 }
                 return set_meta(ap, -1, parentfd, name, e, type, err);
@@ -756,7 +772,8 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
                 if (r == ARCHIVE_EOF)
                         return 0;
                 if (r < ARCHIVE_WARN) {
-                        archive_set_error(a, archive_errno(ap->outer) > 0 ? archive_errno(ap->outer) : EIO, "%s",
+                        archive_set_error(a, archive_errno(ap->outer) > 0 ? archive_errno(ap->outer) : EIO,
+                                          "%s",
                                           archive_error_string(ap->outer) ? archive_error_string(ap->outer)
                                                                           : "decompression failed");
                         return -1;
@@ -852,9 +869,10 @@ static int apply_all(applier_t *ap, cell_error_t *err)
                 if (r < ARCHIVE_WARN || r == ARCHIVE_RETRY) {
                         archive_fail(ap->inner, err, "reading a tar header");
                         if (last)
-                                return cell_error_prefix(err, "layer: after entry %s, at offset %llu", lastbuf,
-                                                         (unsigned long long)ap->tar_bytes);
-                        return cell_error_prefix(err, "layer: at offset %llu", (unsigned long long)ap->tar_bytes);
+                                return cell_error_prefix(err, "layer: after entry %s, at offset %llu",
+                                                         lastbuf, (unsigned long long)ap->tar_bytes);
+                        return cell_error_prefix(err, "layer: at offset %llu",
+                                                 (unsigned long long)ap->tar_bytes);
                 }
                 pos = archive_read_header_position(ap->inner);
                 const char *raw = archive_entry_pathname(e);
@@ -873,7 +891,8 @@ static int apply_all(applier_t *ap, cell_error_t *err)
         return 0;
 }
 
-int layer_apply(int dirfd, int tar_fd, const layer_apply_opts_t *opts, layer_apply_result_t *ret, cell_error_t *err)
+int layer_apply(int dirfd, int tar_fd, const layer_apply_opts_t *opts, layer_apply_result_t *ret,
+                cell_error_t *err)
 {
         applier_t ap = {.cache_fd = -1};
         int r;
@@ -891,7 +910,7 @@ int layer_apply(int dirfd, int tar_fd, const layer_apply_opts_t *opts, layer_app
         if (r >= 0 && ret)
                 *ret = ap.res;
 
-        drop_cache(&ap);
+        close_cache(&ap);
         for (size_t i = 0; i < ap.n_dirs; i++)
                 free(ap.dirs[i].path);
         free(ap.dirs);

@@ -62,4 +62,5 @@ typedef struct layer_apply_result {
  * the layer (the caller unpacks into a fresh directory and removes it), but
  * nothing outside it was touched. opts may be NULL (defaults: overlay
  * whiteouts, devices required, ownership as in the layer). ret may be NULL. */
-int layer_apply(int dirfd, int tar_fd, const layer_apply_opts_t *opts, layer_apply_result_t *ret, cell_error_t *err);
+int layer_apply(int dirfd, int tar_fd, const layer_apply_opts_t *opts, layer_apply_result_t *ret,
+                cell_error_t *err);
