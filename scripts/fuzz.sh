@@ -7,6 +7,7 @@
 # Targets (tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/):
 #   spec      the config.json parser
 #   seccomp   the linux.seccomp compiler (compiles only, never installs)
+#   layer     the layer unpacker (tar, gzip, zstd; applies into /var/tmp, run as root)
 #
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*

@@ -780,6 +780,11 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
                 }
                 if (size == 0)
                         continue;
+                if (ap->opts.max_size && ap->tar_bytes + size > ap->opts.max_size) {
+                        archive_set_error(a, EFBIG, "the uncompressed layer is larger than %llu bytes",
+                                          (unsigned long long)ap->opts.max_size);
+                        return -1;
+                }
                 EVP_DigestUpdate(ap->md, *buf, size);
                 ap->tar_bytes += size;
                 return (la_ssize_t)size;

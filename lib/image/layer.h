@@ -36,6 +36,9 @@ typedef struct layer_apply_opts {
          * with the userxattr option, as rootless overlay needs) instead of
          * trusted.overlay.opaque. */
         bool userxattr;
+        /* Refuse a layer whose uncompressed stream is longer than this many
+         * bytes (0: no limit), against decompression bombs. */
+        uint64_t max_size;
         /* Leave ownership as the caller's (no chown), for rootless unpacking. */
         bool no_chown;
         /* Optional id mappings (not used when no_chown); an id of the layer
