@@ -500,6 +500,23 @@ static int apply_dir_times(applier_t *ap, cell_error_t *err)
 
 /* ---- entries ---- */
 
+static int archive_fail(struct archive *a, cell_error_t *err, const char *what)
+{
+        int code = archive_errno(a);
+        const char *msg = archive_error_string(a);
+
+        /* libarchive reports a malformed archive as EILSEQ
+         * (ARCHIVE_ERRNO_FILE_FORMAT) or -1: its own message says it all, and
+         * "Invalid or incomplete multibyte character" would only mislead. */
+        if (code <= 0 || code == EILSEQ) {
+                cell_error_set(err, 0, "%s: %s", what, msg ? msg : "malformed archive");
+                if (err)
+                        err->code = EINVAL;
+                return -EINVAL;
+        }
+        return cell_error_set(err, code, "%s: %s", what, msg ? msg : "unknown error");
+}
+
 static int write_data(applier_t *ap, int fd, struct archive_entry *e, cell_error_t *err)
 {
         int64_t end = 0;
@@ -512,10 +529,13 @@ static int write_data(applier_t *ap, int fd, struct archive_entry *e, cell_error
 
                 if (r == ARCHIVE_EOF)
                         break;
-                if (r < ARCHIVE_WARN)
-                        return cell_error_set(err,
-                                              archive_errno(ap->inner) > 0 ? archive_errno(ap->inner) : EIO,
-                                              "reading the data: %s", archive_error_string(ap->inner));
+                if (r < ARCHIVE_WARN) {
+                        char what[96];
+
+                        snprintf(what, sizeof(what), "reading the data (stream offset %llu)",
+                                 (unsigned long long)ap->tar_bytes);
+                        return archive_fail(ap->inner, err, what);
+                }
                 /* Holes between blocks of a sparse entry are left unwritten. */
                 for (size_t done = 0; done < size;) {
                         ssize_t w = pwrite(fd, (const char *)buf + done, size - done, off + (off_t)done);
@@ -789,14 +809,6 @@ static la_ssize_t inner_read(struct archive *a, void *data, const void **buf)
                 ap->tar_bytes += size;
                 return (la_ssize_t)size;
         }
-}
-
-static int archive_fail(struct archive *a, cell_error_t *err, const char *what)
-{
-        int code = archive_errno(a) > 0 ? archive_errno(a) : EIO;
-        const char *msg = archive_error_string(a);
-
-        return cell_error_set(err, code, "%s: %s", what, msg ? msg : "unknown error");
 }
 
 static int open_streams(applier_t *ap, int tar_fd, cell_error_t *err)
