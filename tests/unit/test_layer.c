@@ -605,6 +605,16 @@ static void test_replace_and_direct(void **state)
         assert_int_equal(lstat(path_of("%s/dir2file", layer), &st), 0);
         assert_true(S_ISREG(st.st_mode));
 
+        /* Opaque markers for overlay mounts with userxattr. */
+        layer_apply_opts_t ou = {.userxattr = true};
+        tent_t opq[] = {{.path = "d/.wh..wh..opq", .data = ""}};
+        char v[4];
+        reset_layer();
+        make_tar(tarfile, NULL, opq, 1);
+        assert_int_equal(apply(tarfile, &ou, &res, &err), 0);
+        assert_int_equal(getxattr(path_of("%s/d", layer), "user.overlay.opaque", v, sizeof(v)), 1);
+        assert_true(getxattr(path_of("%s/d", layer), "trusted.overlay.opaque", v, sizeof(v)) < 0);
+
         /* Id mapping. */
         layer_id_map_t m = {.container_id = 0, .host_id = 100000, .size = 65536};
         layer_apply_opts_t o2 = {.uid_map = &m, .n_uid_map = 1, .gid_map = &m, .n_gid_map = 1};
