@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -632,6 +634,66 @@ static void test_replace_and_direct(void **state)
         (void)fd;
 }
 
+static int write_str(const char *path, const char *s)
+{
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -1;
+        n = write(fd, s, strlen(s));
+        close(fd);
+        return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* In a user namespace mknod of a device fails (no CAP_MKNOD in the initial
+ * one): a clear error, or with skip_devices the device is left out; fifos and
+ * overlay whiteouts (0:0) are still made. */
+static void test_userns_devices(void **state)
+{
+        char *tarfile = path_of("%s/userns.tar", tmp);
+        tent_t t[] = {{.path = "dev/null", .type = AE_IFCHR, .rmaj = 1, .rmin = 3},
+                      {.path = "fifo", .type = AE_IFIFO},
+                      {.path = ".wh.gone", .data = ""}};
+        int status;
+        pid_t pid;
+
+        NEED_ROOT();
+        reset_layer();
+        make_tar(tarfile, NULL, t, ARRAY_SIZE(t));
+        fflush(NULL);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                layer_apply_opts_t o = {.skip_devices = true};
+                layer_apply_result_t res;
+                cell_error_t err = {0};
+
+                if (unshare(CLONE_NEWUSER) < 0 || write_str("/proc/self/uid_map", "0 0 1") < 0 ||
+                    write_str("/proc/self/setgroups", "deny") < 0 ||
+                    write_str("/proc/self/gid_map", "0 0 1") < 0)
+                        _exit(10);
+                if (apply(tarfile, NULL, &res, &err) == 0 || !strstr(err.msg, "CAP_MKNOD"))
+                        _exit(11);
+                reset_layer();
+                if (apply(tarfile, &o, &res, &err) < 0) {
+                        printf("userns apply: %s\n", err.msg);
+                        _exit(12);
+                }
+                if (res.skipped_devices != 1 || exists(path_of("%s/dev/null", layer)) ||
+                    !exists(path_of("%s/fifo", layer)) || !exists(path_of("%s/gone", layer)))
+                        _exit(13);
+                _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 10) {
+                printf("test_userns_devices: skipped, no user namespaces here\n");
+                skip();
+        }
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -646,6 +708,7 @@ int main(void)
                 cmocka_unit_test(test_sparse),
                 cmocka_unit_test(test_good_tree),
                 cmocka_unit_test(test_replace_and_direct),
+                cmocka_unit_test(test_userns_devices),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
