@@ -661,7 +661,10 @@ static int apply_entry(applier_t *ap, struct archive_entry *e, const char *path,
         char parent[PATH_MAX];
         const char *name;
         mode_t type = archive_entry_filetype(e);
-        const char *hardlink = archive_entry_hardlink(e);
+        /* The _utf8 forms when the name cannot be converted to the locale's
+         * charset (pax names are UTF-8; under "C" the plain form is NULL). */
+        const char *hardlink =
+                archive_entry_hardlink(e) ? archive_entry_hardlink(e) : archive_entry_hardlink_utf8(e);
         int parentfd;
         int r;
 
