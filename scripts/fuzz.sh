@@ -11,6 +11,7 @@
 #   manifest  the OCI/Docker manifest and index parsers (lib/image/manifest.c)
 #   image_config  the image config parser (lib/image/config.c)
 #   imgarchive  the docker-archive / OCI layout tar reader (lib/image/imgarchive.c)
+#   layer     the layer unpacker (tar, gzip, zstd; applies into /var/tmp, run as root)
 #
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*
