@@ -72,7 +72,7 @@ v2_start() { # ID
 }
 
 @test "cgroup v2: pause and resume freeze through cgroup.freeze" {
-        set_args /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.02; done'
+        set_args /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.02; done'
         v2_start c1
         wait_file "$BUNDLE/rootfs/tmp/count"
         v2 pause c1

@@ -191,7 +191,7 @@ start_sleeper() {
 }
 
 @test "pause and resume: the processes freeze and thaw, state says paused" {
-        set_args /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.02; done'
+        set_args /bin/sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.02; done'
         create_ctr c1
         cell start c1
         wait_file "$BUNDLE/rootfs/tmp/count"
