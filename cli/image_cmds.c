@@ -348,7 +348,10 @@ int img_find(img_set_t *set, const char *arg, img_t **ret, char **ret_ref, cell_
                         return 0;
                 }
         }
-        return cell_error_set(err, ENOENT, "No such image: %s", arg);
+        cell_error_set(err, 0, "No such image: %s", arg);
+        if (err)
+                err->code = ENOENT;
+        return -ENOENT;
 }
 
 static char *store_path(const cli_global_t *g)
