@@ -8,6 +8,7 @@
 
 typedef struct {
         const char *root;
+        const char *storage_root; /* images, layers: --storage-root, $CELL_STORAGE_ROOT, /var/lib/cell */
         bool debug;
         bool systemd_cgroup;
         char **argv; /* the whole command line and environment, to re-execute */
@@ -50,3 +51,11 @@ int cmd_resume(const cli_global_t *g, int argc, char **argv);
 int cmd_update(const cli_global_t *g, int argc, char **argv);
 int cmd_ps(const cli_global_t *g, int argc, char **argv);
 int cmd_events(const cli_global_t *g, int argc, char **argv);
+
+/* image_cmds.c: the image commands (images, image, tag, rmi, history, system). */
+int cmd_images(const cli_global_t *g, int argc, char **argv);
+int cmd_image(const cli_global_t *g, int argc, char **argv);
+int cmd_tag(const cli_global_t *g, int argc, char **argv);
+int cmd_rmi(const cli_global_t *g, int argc, char **argv);
+int cmd_history(const cli_global_t *g, int argc, char **argv);
+int cmd_system(const cli_global_t *g, int argc, char **argv);

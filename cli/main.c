@@ -30,6 +30,12 @@ static const cli_command_t commands[] = {
         {"events", cmd_events, CLI_SEAL_NEVER, "stream a container's stats and OOM events"},
         {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json"},
         {"features", cmd_features, CLI_SEAL_NEVER, "print the runtime's features"},
+        {"images", cmd_images, CLI_SEAL_NEVER, "list images"},
+        {"image", cmd_image, CLI_SEAL_NEVER, "manage images (ls, base, inspect, prune, check, layers...)"},
+        {"tag", cmd_tag, CLI_SEAL_NEVER, "give an image another name"},
+        {"rmi", cmd_rmi, CLI_SEAL_NEVER, "remove images"},
+        {"history", cmd_history, CLI_SEAL_NEVER, "show the history of an image"},
+        {"system", cmd_system, CLI_SEAL_NEVER, "system df: disk usage"},
         {NULL, NULL, false, NULL},
 };
 
@@ -73,9 +79,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-        fprintf(f,
-                "usage: cell [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARGS]\n\n"
-                "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
+        fprintf(f, "usage: cell [--root DIR] [--storage-root DIR] [--log FILE] [--log-format text|json] "
+                   "[--debug] COMMAND [ARGS]\n\n"
+                   "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
         for (const cli_command_t *c = commands; c->name; c++)
                 fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
@@ -100,7 +106,8 @@ enum {
         OPT_ROOTLESS,
         OPT_CRIU,
         OPT_HELP,
-        OPT_VERSION
+        OPT_VERSION,
+        OPT_STORAGE_ROOT
 };
 
 int main(int argc, char **argv, char **envp)
@@ -115,6 +122,7 @@ int main(int argc, char **argv, char **envp)
                 {"criu", 0, true, OPT_CRIU},
                 {"help", 'h', false, OPT_HELP},
                 {"version", 'v', false, OPT_VERSION},
+                {"storage-root", 0, true, OPT_STORAGE_ROOT},
                 {NULL, 0, false, 0},
         };
         cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
@@ -130,6 +138,9 @@ int main(int argc, char **argv, char **envp)
                         return 2;
                 case OPT_ROOT:
                         g.root = p.value;
+                        break;
+                case OPT_STORAGE_ROOT:
+                        g.storage_root = p.value;
                         break;
                 case OPT_LOG:
                         log_path = p.value;
@@ -170,6 +181,10 @@ int main(int argc, char **argv, char **envp)
         }
         if (!g.root)
                 g.root = default_root();
+        if (!g.storage_root)
+                g.storage_root = getenv("CELL_STORAGE_ROOT") && *getenv("CELL_STORAGE_ROOT")
+                                         ? getenv("CELL_STORAGE_ROOT")
+                                         : "/var/lib/cell";
         if (p.index >= argc) {
                 usage(stderr);
                 return 2;

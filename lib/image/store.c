@@ -693,6 +693,43 @@ int image_store_untag(image_store_t *s, const char *ref, cell_error_t *err)
         return r;
 }
 
+int image_store_untag_unnamed(image_store_t *s, const char *digest, cell_error_t *err)
+{
+        _cleanup_json_ json_t *index = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!image_digest_valid(digest))
+                return cell_error_set(err, EINVAL, "untag: invalid digest \"%s\"", digest);
+        r = lock_fd(s->index_lock_fd, LOCK_EX);
+        if (r < 0)
+                return cell_error_set(err, -r, "untag %s: lock", digest);
+        r = index_read(s, &index, err);
+        if (r == 0) {
+                json_t *m = json_object_get(index, "manifests");
+
+                for (size_t i = 0; i < json_array_size(m);) {
+                        json_t *d = json_array_get(m, i);
+
+                        if (!entry_ref(d) &&
+                            str_eq(json_string_value(json_object_get(d, "digest")), digest)) {
+                                json_array_remove(m, i);
+                                n++;
+                        } else {
+                                i++;
+                        }
+                }
+                if (n == 0)
+                        r = cell_error_set(err, ENOENT, "no unnamed entry for %s", digest);
+                else
+                        r = index_write(s, index, err);
+        }
+        flock(s->index_lock_fd, LOCK_UN);
+        if (r < 0 && r != -ENOENT)
+                return cell_error_prefix(err, "untag %s", digest);
+        return r;
+}
+
 void image_store_entry_clear(image_store_entry_t *e)
 {
         free(e->ref);

@@ -83,6 +83,9 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
                     int64_t size, cell_error_t *err);
 /* Remove ref's entry (its blobs stay until gc); -ENOENT when there is none. */
 int image_store_untag(image_store_t *s, const char *ref, cell_error_t *err);
+/* Remove the entries without a name (written by other tools) that point at
+ * digest; -ENOENT when there is none. */
+int image_store_untag_unnamed(image_store_t *s, const char *digest, cell_error_t *err);
 /* -ENOENT when ref has no entry. */
 int image_store_lookup(image_store_t *s, const char *ref, image_store_entry_t *ret, cell_error_t *err);
 int image_store_list(image_store_t *s, image_store_entry_t **ret, size_t *ret_n, cell_error_t *err);

@@ -1,0 +1,53 @@
+/* cell: what the image commands share (image_cmds.c, image_layers.c). */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "config.h"
+#include "digest.h"
+#include "manifest.h"
+#include "store.h"
+
+/* One image of the store: the index entries that reach the same config
+ * (the image id), with the manifest and config parsed. */
+typedef struct img {
+        char id[IMAGE_DIGEST_STR_SIZE]; /* the config digest */
+        char **refs;                    /* normalised names; NULL when none */
+        bool unnamed;                   /* an entry without a name reaches it too */
+        char *manifest_digest;          /* the manifest (for an index: the host's) */
+        char *media_type;               /* of the index entry */
+        image_manifest_t *manifest;
+        image_config_t *config;
+        json_t *config_json; /* the config as stored, for inspect's Config */
+        int64_t created;     /* seconds; 0 when unknown */
+        bool created_known;
+        int64_t size; /* the layers' blob sizes */
+} img_t;
+
+typedef struct img_set {
+        img_t *v;
+        size_t n;
+} img_set_t;
+
+int img_open_store(const cli_global_t *g, image_store_t **ret, cell_error_t *err);
+/* Entries that cannot be read are skipped with a warning on stderr. */
+int img_set_load(image_store_t *s, img_set_t *set, cell_error_t *err);
+void img_set_free(img_set_t *set);
+void img_set_free_one(img_t *im);
+int img_find(img_set_t *set, const char *arg, img_t **ret, char **ret_ref, cell_error_t *err);
+
+/* Containers do not exist yet; always false until they do. */
+bool img_in_use_by_container(const cli_global_t *g, const img_t *im);
+
+/* go-units' HumanSizeWithPrecision(size, 3): "4.27MB". */
+void img_human_size(int64_t size, char *buf, size_t n);
+/* "3 days ago"; "N/A" when !known. */
+void img_since(int64_t created, bool known, char *buf, size_t n);
+bool img_parse_time(const char *s, int64_t *ret);
+
+/* image_layers.c: cell image layers IMAGE */
+int cmd_image_layers(const cli_global_t *g, int argc, char **argv);
