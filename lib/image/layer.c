@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "layer.h"
 #include "strutil.h"
 
@@ -206,43 +207,6 @@ static int note_written(applier_t *ap, const char *path, cell_error_t *err)
         return 0;
 }
 
-/* ---- removal, never following a link ---- */
-
-static int remove_at(int parentfd, const char *name, int depth)
-{
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        int fd;
-
-        if (unlinkat(parentfd, name, 0) == 0 || errno == ENOENT)
-                return 0;
-        if (errno != EISDIR && errno != EPERM)
-                return -errno;
-        if (depth > 4096)
-                return -ELOOP;
-        /* O_NOFOLLOW|O_DIRECTORY: a symlink here is unlinked above, never entered. */
-        fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
-        while ((de = readdir(d))) {
-                int r;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                r = remove_at(dirfd(d), de->d_name, depth + 1);
-                if (r < 0)
-                        return r;
-        }
-        if (unlinkat(parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-                return -errno;
-        return 0;
-}
-
 /* Forget which path the cached parent is; its fd stays open (the caller of
  * make_room is still using it) until the next get_parent() replaces it. */
 static void drop_cache(applier_t *ap)
@@ -275,7 +239,7 @@ static int make_room(applier_t *ap, int parentfd, const char *name, mode_t type,
         if (S_ISDIR(st.st_mode) && type == S_IFDIR)
                 return 1;
         drop_cache(ap);
-        r = remove_at(parentfd, name, 0);
+        r = fs_rm_rf_at(parentfd, name);
         if (r < 0)
                 return cell_error_set(err, -r, "remove the existing entry");
         return 0;
@@ -588,7 +552,7 @@ static int apply_whiteout(applier_t *ap, const char *parent, int parentfd, const
                                 if (path_set_has(&ap->written, child))
                                         continue;
                                 drop_cache(ap);
-                                r = remove_at(dfd, de->d_name, 0);
+                                r = fs_rm_rf_at(dfd, de->d_name);
                                 if (r < 0)
                                         return cell_error_set(err, -r, "remove %s", child);
                         }

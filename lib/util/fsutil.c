@@ -275,7 +275,7 @@ const char *fs_fd_path(int fd, char *buf, size_t n)
         return buf;
 }
 
-static int rm_rf_at(int parent, const char *name)
+static int rm_rf_at(int parent, const char *name, int depth)
 {
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
@@ -285,6 +285,10 @@ static int rm_rf_at(int parent, const char *name)
                 return 0;
         if (errno != EISDIR && errno != EPERM)
                 return -errno;
+        /* A bound, so that a hostile tree cannot exhaust the stack or fds. */
+        if (depth > 4096)
+                return -ELOOP;
+        /* O_NOFOLLOW|O_DIRECTORY: a symlink here was unlinked above, never entered. */
         fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
@@ -298,7 +302,7 @@ static int rm_rf_at(int parent, const char *name)
 
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                r = rm_rf_at(dirfd(d), de->d_name);
+                r = rm_rf_at(dirfd(d), de->d_name, depth + 1);
                 if (r < 0)
                         return r;
         }
@@ -307,9 +311,14 @@ static int rm_rf_at(int parent, const char *name)
         return 0;
 }
 
+int fs_rm_rf_at(int parent, const char *name)
+{
+        return rm_rf_at(parent, name, 0);
+}
+
 int fs_rm_rf(const char *path, cell_error_t *err)
 {
-        int r = rm_rf_at(AT_FDCWD, path);
+        int r = rm_rf_at(AT_FDCWD, path, 0);
 
         if (r < 0)
                 return cell_error_set(err, -r, "remove %s", path);

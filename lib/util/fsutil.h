@@ -47,6 +47,9 @@ int fs_mkfile_in_root(int rootfd, const char *path, mode_t mode, cell_error_t *e
 const char *fs_fd_path(int fd, char *buf, size_t n);
 
 /* Remove a directory tree (host path). Missing is not an error. */
+/* Remove parent/name recursively without following a symlink anywhere
+ * (at most 4096 levels deep); returns 0 or -errno. A missing one is fine. */
+int fs_rm_rf_at(int parent, const char *name);
 int fs_rm_rf(const char *path, cell_error_t *err);
 
 bool fs_exists(const char *path);
