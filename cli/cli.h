@@ -8,6 +8,7 @@
 
 typedef struct {
         const char *root;
+        const char *storage_root; /* images and layers: --storage-root, $CELL_STORAGE_ROOT, /var/lib/cell */
         bool debug;
         bool systemd_cgroup;
         char **argv; /* the whole command line and environment, to re-execute */
@@ -50,3 +51,11 @@ int cmd_resume(const cli_global_t *g, int argc, char **argv);
 int cmd_update(const cli_global_t *g, int argc, char **argv);
 int cmd_ps(const cli_global_t *g, int argc, char **argv);
 int cmd_events(const cli_global_t *g, int argc, char **argv);
+/* image_io_cmds.c */
+int cmd_load(const cli_global_t *g, int argc, char **argv);
+int cmd_save(const cli_global_t *g, int argc, char **argv);
+int cmd_import(const cli_global_t *g, int argc, char **argv);
+int cmd_image(const cli_global_t *g, int argc, char **argv);
+/* The image store under g->storage_root ("<storage root>/images"). */
+struct image_store;
+int cli_open_image_store(const cli_global_t *g, struct image_store **ret, cell_error_t *err);

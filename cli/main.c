@@ -30,6 +30,10 @@ static const cli_command_t commands[] = {
         {"events", cmd_events, CLI_SEAL_NEVER, "stream a container's stats and OOM events"},
         {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json"},
         {"features", cmd_features, CLI_SEAL_NEVER, "print the runtime's features"},
+        {"load", cmd_load, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
+        {"save", cmd_save, CLI_SEAL_NEVER, "save images to a tar archive"},
+        {"import", cmd_import, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
+        {"image", cmd_image, CLI_SEAL_NEVER, "image subcommands (load, save, import)"},
         {NULL, NULL, false, NULL},
 };
 
@@ -73,9 +77,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-        fprintf(f,
-                "usage: cell [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARGS]\n\n"
-                "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
+        fprintf(f, "usage: cell [--root DIR] [--storage-root DIR] [--log FILE] [--log-format text|json] "
+                   "[--debug] COMMAND [ARGS]\n\n"
+                   "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
         for (const cli_command_t *c = commands; c->name; c++)
                 fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
@@ -100,13 +104,15 @@ enum {
         OPT_ROOTLESS,
         OPT_CRIU,
         OPT_HELP,
-        OPT_VERSION
+        OPT_VERSION,
+        OPT_STORAGE_ROOT,
 };
 
 int main(int argc, char **argv, char **envp)
 {
         static const cli_option_t opts[] = {
                 {"root", 0, true, OPT_ROOT},
+                {"storage-root", 0, true, OPT_STORAGE_ROOT},
                 {"log", 0, true, OPT_LOG},
                 {"log-format", 0, true, OPT_LOG_FORMAT},
                 {"debug", 0, false, OPT_DEBUG},
@@ -130,6 +136,9 @@ int main(int argc, char **argv, char **envp)
                         return 2;
                 case OPT_ROOT:
                         g.root = p.value;
+                        break;
+                case OPT_STORAGE_ROOT:
+                        g.storage_root = p.value;
                         break;
                 case OPT_LOG:
                         log_path = p.value;
@@ -170,6 +179,10 @@ int main(int argc, char **argv, char **envp)
         }
         if (!g.root)
                 g.root = default_root();
+        if (!g.storage_root)
+                g.storage_root = getenv("CELL_STORAGE_ROOT");
+        if (!g.storage_root || !*g.storage_root)
+                g.storage_root = "/var/lib/cell";
         if (p.index >= argc) {
                 usage(stderr);
                 return 2;
