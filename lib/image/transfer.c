@@ -732,7 +732,7 @@ static int save_oci(image_store_t *s, save_image_t *v, size_t n, struct archive 
                     cell_error_t *err)
 {
         static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-        json_t *done = json_object(), *manifests = json_array();
+        json_t *done = json_object(), *manifests = json_array(), *index = NULL;
         _cleanup_free_ char *idata = NULL;
         int r;
 
@@ -781,9 +781,9 @@ static int save_oci(image_store_t *s, save_image_t *v, size_t n, struct archive 
         }
         if (r < 0)
                 goto out;
-        idata = json_dumps(json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
-                                     image_media_type_string(IMAGE_MT_OCI_INDEX), "manifests", manifests),
-                           JSON_COMPACT);
+        index = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
+                          image_media_type_string(IMAGE_MT_OCI_INDEX), "manifests", manifests);
+        idata = index ? json_dumps(index, JSON_COMPACT) : NULL;
         if (!idata) {
                 r = cell_error_set(err, ENOMEM, "save");
                 goto out;
@@ -792,6 +792,7 @@ static int save_oci(image_store_t *s, save_image_t *v, size_t n, struct archive 
 out:
         json_decref(done);
         json_decref(manifests);
+        json_decref(index);
         return r;
 }
 
