@@ -483,8 +483,15 @@ int image_store_resolve(image_store_t *s, const char *name, image_store_entry_t 
         size_t n = 0;
         int found = -1, r;
 
-        if (!hex_prefix(hex))
-                return image_store_lookup(s, name, ret, err);
+        if (!hex_prefix(hex)) {
+                _cleanup_free_ char *norm = NULL;
+
+                r = image_store_lookup(s, name, ret, err);
+                /* "no such image: X", without ": No such file or directory" */
+                if (r == -ENOENT && image_ref_normalize(name, &norm, NULL) == 0)
+                        return ij_fail(err, ENOENT, "no such image: %s", norm);
+                return r;
+        }
         r = image_store_list(s, &v, &n, err);
         if (r < 0)
                 return r;
