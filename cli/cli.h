@@ -59,3 +59,10 @@ int cmd_tag(const cli_global_t *g, int argc, char **argv);
 int cmd_rmi(const cli_global_t *g, int argc, char **argv);
 int cmd_history(const cli_global_t *g, int argc, char **argv);
 int cmd_system(const cli_global_t *g, int argc, char **argv);
+/* image_io_cmds.c */
+int cmd_load(const cli_global_t *g, int argc, char **argv);
+int cmd_save(const cli_global_t *g, int argc, char **argv);
+int cmd_import(const cli_global_t *g, int argc, char **argv);
+/* The image store under g->storage_root ("<storage root>/images"). */
+struct image_store;
+int cli_open_image_store(const cli_global_t *g, struct image_store **ret, cell_error_t *err);

@@ -1162,7 +1162,14 @@ int cmd_image(const cli_global_t *g, int argc, char **argv)
 
         if (!sub)
                 return cli_usage_error(
-                        "image", "usage: cell image ls|inspect|rm|tag|history|prune|base|check|layers ...");
+                        "image", "usage: cell image "
+                                 "ls|inspect|rm|tag|history|prune|base|check|layers|load|save|import ...");
+        if (strcmp(sub, "load") == 0)
+                return cmd_load(g, argc - 1, argv + 1);
+        if (strcmp(sub, "save") == 0)
+                return cmd_save(g, argc - 1, argv + 1);
+        if (strcmp(sub, "import") == 0)
+                return cmd_import(g, argc - 1, argv + 1);
         if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
                 return images_list(g, "image ls", argc - 1, argv + 1);
         if (strcmp(sub, "inspect") == 0)

@@ -36,6 +36,9 @@ static const cli_command_t commands[] = {
         {"rmi", cmd_rmi, CLI_SEAL_NEVER, "remove images"},
         {"history", cmd_history, CLI_SEAL_NEVER, "show the history of an image"},
         {"system", cmd_system, CLI_SEAL_NEVER, "system df: disk usage"},
+        {"load", cmd_load, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
+        {"save", cmd_save, CLI_SEAL_NEVER, "save images to a tar archive"},
+        {"import", cmd_import, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
         {NULL, NULL, false, NULL},
 };
 
@@ -107,13 +110,14 @@ enum {
         OPT_CRIU,
         OPT_HELP,
         OPT_VERSION,
-        OPT_STORAGE_ROOT
+        OPT_STORAGE_ROOT,
 };
 
 int main(int argc, char **argv, char **envp)
 {
         static const cli_option_t opts[] = {
                 {"root", 0, true, OPT_ROOT},
+                {"storage-root", 0, true, OPT_STORAGE_ROOT},
                 {"log", 0, true, OPT_LOG},
                 {"log-format", 0, true, OPT_LOG_FORMAT},
                 {"debug", 0, false, OPT_DEBUG},
@@ -182,9 +186,9 @@ int main(int argc, char **argv, char **envp)
         if (!g.root)
                 g.root = default_root();
         if (!g.storage_root)
-                g.storage_root = getenv("CELL_STORAGE_ROOT") && *getenv("CELL_STORAGE_ROOT")
-                                         ? getenv("CELL_STORAGE_ROOT")
-                                         : "/var/lib/cell";
+                g.storage_root = getenv("CELL_STORAGE_ROOT");
+        if (!g.storage_root || !*g.storage_root)
+                g.storage_root = "/var/lib/cell";
         if (p.index >= argc) {
                 usage(stderr);
                 return 2;

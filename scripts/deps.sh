@@ -19,8 +19,9 @@ build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev lib
 test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time python3 mmdebstrap)
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
-# uid mapping helpers for rootless containers, and the peers bench/ compares with.
-peer_pkgs=(runc crun podman containerd uidmap skopeo umoci zstd)
+# uid mapping helpers for rootless containers, the peers bench/ compares with, and
+# dockerd (docker.io) for the docker load/save interop test (image_load.bats).
+peer_pkgs=(runc crun podman containerd uidmap skopeo umoci zstd docker.io)
 
 check_only=false
 case ${1:-} in

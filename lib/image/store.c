@@ -621,32 +621,52 @@ static size_t index_remove(json_t *index, const char *ref)
         return n;
 }
 
-int image_store_tag(image_store_t *s, const char *ref, const char *media_type, const char *digest,
-                    int64_t size, cell_error_t *err)
+static const char *entry_image_id(json_t *desc)
 {
-        _cleanup_free_ char *name = NULL;
+        return json_string_value(
+                json_object_get(json_object_get(desc, "annotations"), IMAGE_ANNOTATION_IMAGE_ID));
+}
+
+/* Drop every unnamed entry kept under image id ID. */
+static void index_remove_id(json_t *index, const char *id)
+{
+        json_t *m = json_object_get(index, "manifests");
+
+        for (size_t i = 0; i < json_array_size(m);) {
+                json_t *d = json_array_get(m, i);
+
+                if (!entry_ref(d) && str_eq(entry_image_id(d), id))
+                        json_array_remove(m, i);
+                else
+                        i++;
+        }
+}
+
+/* Add an entry (name NAME, or unnamed with image id ID) under the index lock. */
+static int tag_entry(image_store_t *s, const char *name, const char *id, const char *media_type,
+                     const char *digest, int64_t size, cell_error_t *err)
+{
         _cleanup_json_ json_t *index = NULL;
+        const char *what = name ? name : id;
         json_t *desc;
         int r;
 
-        r = image_ref_normalize(ref, &name, err);
-        if (r < 0)
-                return r;
         if (!media_type || !*media_type)
-                return cell_error_set(err, EINVAL, "tag %s: no media type", name);
+                return cell_error_set(err, EINVAL, "tag %s: no media type", what);
         if (size < 0)
-                return cell_error_set(err, EINVAL, "tag %s: negative size", name);
+                return cell_error_set(err, EINVAL, "tag %s: negative size", what);
         r = image_digest_parse(digest, NULL, err);
         if (r < 0)
-                return cell_error_prefix(err, "tag %s", name);
+                return cell_error_prefix(err, "tag %s", what);
         desc = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", media_type, "digest", digest, "size",
-                         (json_int_t)size, "annotations", IMAGE_ANNOTATION_REF_NAME, name);
+                         (json_int_t)size, "annotations",
+                         name ? IMAGE_ANNOTATION_REF_NAME : IMAGE_ANNOTATION_IMAGE_ID, what);
         if (!desc)
-                return cell_error_set(err, ENOMEM, "tag %s", name);
+                return cell_error_set(err, ENOMEM, "tag %s", what);
         r = lock_fd(s->index_lock_fd, LOCK_EX);
         if (r < 0) {
                 json_decref(desc);
-                return cell_error_set(err, -r, "tag %s: lock", name);
+                return cell_error_set(err, -r, "tag %s: lock", what);
         }
         /* Checked under the lock, which gc holds from its walk to its last
          * removal: either gc has finished (and the check fails cleanly) or
@@ -656,7 +676,10 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
         if (r == 0)
                 r = index_read(s, &index, err);
         if (r == 0) {
-                index_remove(index, name);
+                if (name)
+                        index_remove(index, name);
+                else
+                        index_remove_id(index, id);
                 json_array_append_new(json_object_get(index, "manifests"), desc);
                 desc = NULL;
                 r = index_write(s, index, err);
@@ -664,8 +687,30 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
         json_decref(desc);
         flock(s->index_lock_fd, LOCK_UN);
         if (r < 0)
-                return cell_error_prefix(err, "tag %s", name);
+                return cell_error_prefix(err, "tag %s", what);
         return 0;
+}
+
+int image_store_tag(image_store_t *s, const char *ref, const char *media_type, const char *digest,
+                    int64_t size, cell_error_t *err)
+{
+        _cleanup_free_ char *name = NULL;
+        int r;
+
+        r = image_ref_normalize(ref, &name, err);
+        if (r < 0)
+                return r;
+        return tag_entry(s, name, NULL, media_type, digest, size, err);
+}
+
+int image_store_tag_id(image_store_t *s, const char *image_id, const char *media_type, const char *digest,
+                       int64_t size, cell_error_t *err)
+{
+        int r = image_digest_parse(image_id, NULL, err);
+
+        if (r < 0)
+                return cell_error_prefix(err, "image id");
+        return tag_entry(s, NULL, image_id, media_type, digest, size, err);
 }
 
 int image_store_untag(image_store_t *s, const char *ref, cell_error_t *err)
@@ -733,6 +778,7 @@ int image_store_untag_unnamed(image_store_t *s, const char *digest, cell_error_t
 void image_store_entry_clear(image_store_entry_t *e)
 {
         free(e->ref);
+        free(e->image_id);
         free(e->media_type);
         free(e->digest);
         memset(e, 0, sizeof(*e));
@@ -751,15 +797,17 @@ static int entry_from_json(json_t *desc, image_store_entry_t *e, cell_error_t *e
 {
         const char *ref = entry_ref(desc), *mt = json_string_value(json_object_get(desc, "mediaType"));
         const char *digest = json_string_value(json_object_get(desc, "digest"));
+        const char *id = ref ? NULL : entry_image_id(desc);
 
         memset(e, 0, sizeof(*e));
         if (!digest)
                 return cell_error_set(err, EINVAL, "%s: an entry has no digest", INDEX_FILE);
         e->ref = ref ? strdup(ref) : NULL;
+        e->image_id = id ? strdup(id) : NULL;
         e->media_type = strdup(mt ? mt : "");
         e->digest = strdup(digest);
         e->size = json_integer_value(json_object_get(desc, "size"));
-        if ((ref && !e->ref) || !e->media_type || !e->digest) {
+        if ((ref && !e->ref) || (id && !e->image_id) || !e->media_type || !e->digest) {
                 image_store_entry_clear(e);
                 return cell_error_set(err, ENOMEM, "%s", INDEX_FILE);
         }

@@ -24,6 +24,9 @@
 #include "error.h"
 
 #define IMAGE_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+/* An image kept without a name (loaded or imported untagged) is an index
+ * entry with this annotation holding its image id (the config digest). */
+#define IMAGE_ANNOTATION_IMAGE_ID "io.cell.image.id"
 
 typedef struct image_store image_store_t;
 typedef struct image_blob_writer image_blob_writer_t;
@@ -71,6 +74,7 @@ void image_store_unpin(image_store_t *s);
 /* index.json */
 typedef struct image_store_entry {
         char *ref;        /* normalised reference, or NULL for an entry without a name */
+        char *image_id;   /* IMAGE_ANNOTATION_IMAGE_ID of an unnamed entry, else NULL */
         char *media_type; /* of the manifest or index it points at */
         char *digest;
         int64_t size;
@@ -81,6 +85,11 @@ typedef struct image_store_entry {
  * entry that had the same name. */
 int image_store_tag(image_store_t *s, const char *ref, const char *media_type, const char *digest,
                     int64_t size, cell_error_t *err);
+/* Keep an image that has no name: an entry without a ref name, annotated
+ * with IMAGE_ANNOTATION_IMAGE_ID = image_id (replacing the entry that had the
+ * same id). */
+int image_store_tag_id(image_store_t *s, const char *image_id, const char *media_type, const char *digest,
+                       int64_t size, cell_error_t *err);
 /* Remove ref's entry (its blobs stay until gc); -ENOENT when there is none. */
 int image_store_untag(image_store_t *s, const char *ref, cell_error_t *err);
 /* Remove the entries without a name (written by other tools) that point at
