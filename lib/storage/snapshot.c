@@ -313,3 +313,8 @@ int snapshot_diff(const char *upper, const char *const *layers, size_t n_layers,
         *ret = sorted;
         return 0;
 }
+
+bool snapshot_lower_exists(const char *const *layers, size_t n_layers, const char *rel)
+{
+        return lower_exists(layers, n_layers, rel);
+}

@@ -39,3 +39,8 @@ int snapshot_mount(const snapshot_overlay_t *o, const char *target, cell_error_t
  * user.overlay.opaque = "y") hides everything below it in the layers. */
 int snapshot_diff(const char *upper, const char *const *layers, size_t n_layers, json_t **ret,
                   cell_error_t *err);
+
+/* Whether rel ("etc/passwd", no leading slash) exists in the merged view of
+ * layers (lowest first): a whiteout or an opaque directory in a layer hides
+ * what the layers below it hold. */
+bool snapshot_lower_exists(const char *const *layers, size_t n_layers, const char *rel);
