@@ -12,7 +12,7 @@ prog=${0##*/}
 
 # Build: the compiler, Meson, and the libraries of the house plan.
 build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev libseccomp-dev libcmocka-dev
-        libarchive-dev libssl-dev)
+        libarchive-dev libssl-dev zlib1g-dev)
 # Tests: bats system tests, jq for config.json edits, a static busybox for test
 # rootfs (scripts/make-bundle.sh), unshare/nsenter, ip, the sanitizer runtime for
 # clang's ASan/UBSan build, the formatter check, and GNU time for bench RSS.
