@@ -542,7 +542,7 @@ static int concurrent(void)
         ino_t ino[2];
 
         CHECK(env_open(&e, &err) == 0);
-        CHECK(make_big_image(&e, "big", 2000, &err) == 0);
+        CHECK(make_big_image(&e, "big", 1000, &err) == 0);
         for (int i = 0; i < 2; i++) {
                 CHECK(pipe(pipes[i]) == 0);
                 pids[i] = fork();
@@ -599,7 +599,7 @@ static int killed(void)
         bool seen = false;
 
         CHECK(env_open(&e, &err) == 0);
-        CHECK(make_big_image(&e, "big", 4000, &err) == 0);
+        CHECK(make_big_image(&e, "big", 1500, &err) == 0);
         snprintf(layers, sizeof(layers), "%s/storage/layers", tmp);
         pid = fork();
         CHECK(pid >= 0);
@@ -619,7 +619,7 @@ static int killed(void)
                 fprintf(stderr, "writer: status %d, layers %zu\n", status, count_layers(e.st));
         }
         CHECK(seen);
-        usleep(2000);
+        usleep(1000);
         kill(pid, SIGKILL);
         CHECK(waitpid(pid, &status, 0) == pid);
         if (!(WIFSIGNALED(status))) {
@@ -635,7 +635,7 @@ static int killed(void)
         {
                 struct stat st;
 
-                CHECK(stat(p("%s/big/f03999", dirs[0]), &st) == 0 && st.st_size == 8192);
+                CHECK(stat(p("%s/big/f01499", dirs[0]), &st) == 0 && st.st_size == 8192);
         }
         strv_free(dirs);
         env_close(&e);
