@@ -439,7 +439,6 @@ int storage_layers_ensure(storage_t *s, image_store_t *store, const image_manife
                           const image_config_t *c, char ***ret_dirs, char ***ret_chain_ids, cell_error_t *err)
 {
         _cleanup_strv_ char **chain = NULL, **dirs = NULL;
-        bool swept = false;
         int r;
 
         if (m->n_layers != c->n_diff_ids)
@@ -453,6 +452,12 @@ int storage_layers_ensure(storage_t *s, image_store_t *store, const image_manife
         r = storage_gc_lock_shared(s, err);
         if (r < 0)
                 return r;
+        /* Dead writers' leftovers go on every call (one readdir of layers/),
+         * not only when something is unpacked: a crash must not leave
+         * garbage that waits for the next new layer or for gc. */
+        r = sweep_tmpdirs(s, err);
+        if (r < 0)
+                goto out;
         for (size_t i = 0; i < m->n_layers; i++) {
                 const char *hex = chain[i] + strlen(SHA256_PREFIX);
 
@@ -465,12 +470,6 @@ int storage_layers_ensure(storage_t *s, image_store_t *store, const image_manife
                         }
                         /* Another process may have unpacked it while we waited. */
                         if (!layer_present(s, hex)) {
-                                if (!swept) {
-                                        r = sweep_tmpdirs(s, err);
-                                        if (r < 0)
-                                                goto out;
-                                        swept = true;
-                                }
                                 r = unpack_layer(s, store, &m->layers[i], c->diff_ids[i], chain[i],
                                                  i > 0 ? chain[i - 1] : NULL, i, err);
                                 if (r < 0)

@@ -159,7 +159,7 @@ int storage_rootfs_release(storage_t *s, const char *id, cell_error_t *err)
 int storage_rootfs_diff(storage_t *s, const char *id, json_t **ret, cell_error_t *err)
 {
         _cleanup_free_ char *rec = NULL, *upper = NULL, *data = NULL;
-        _cleanup_free_ const char **layers = NULL;
+        _cleanup_strv_ char **layers = NULL;
         json_t *j, *arr, *v;
         size_t len = 0, i, n;
         int r;
@@ -173,10 +173,10 @@ int storage_rootfs_diff(storage_t *s, const char *id, json_t **ret, cell_error_t
         if (fs_read_file(rec, 0, &data, &len, err) < 0)
                 return cell_error_prefix(err, "container %s", id);
         j = json_loadb(data, len, 0, NULL);
-        arr = json_object_get(j, "layers");
+        arr = json_object_get(j, "chain_ids");
         if (!json_is_array(arr)) {
                 json_decref(j);
-                return cell_error_set(err, EINVAL, "container %s: layers.json: no \"layers\" array", id);
+                return cell_error_set(err, EINVAL, "container %s: layers.json: no \"chain_ids\" array", id);
         }
         n = json_array_size(arr);
         layers = calloc(n + 1, sizeof(*layers));
@@ -184,15 +184,24 @@ int storage_rootfs_diff(storage_t *s, const char *id, json_t **ret, cell_error_t
                 json_decref(j);
                 return cell_error_set(err, ENOMEM, "diff");
         }
+        /* From the chain ids rather than the recorded paths, so that a
+         * storage root that was moved still diffs. */
         json_array_foreach(arr, i, v)
         {
-                layers[i] = json_string_value(v);
+                const char *cid = json_string_value(v);
+
+                if (!cid || !str_has_prefix(cid, "sha256:") || strlen(cid) != 71 || strchr(cid + 7, '/')) {
+                        json_decref(j);
+                        return cell_error_set(err, EINVAL, "container %s: layers.json: chain_ids[%zu]", id,
+                                              i);
+                }
+                layers[i] = str_printf("%s/layers/%s/diff", storage_root(s), cid + 7);
                 if (!layers[i]) {
                         json_decref(j);
-                        return cell_error_set(err, EINVAL, "container %s: layers.json: layers[%zu]", id, i);
+                        return cell_error_set(err, ENOMEM, "diff");
                 }
         }
-        r = snapshot_diff(upper, layers, n, ret, err);
+        r = snapshot_diff(upper, (const char *const *)layers, n, ret, err);
         json_decref(j);
         return r < 0 ? cell_error_prefix(err, "container %s", id) : 0;
 }

@@ -629,9 +629,14 @@ static int killed(void)
         }
         CHECK(count_prefix(layers, ".tmp-") == 1);
         CHECK(count_layers(e.st) == 0);
+        /* any ensure sweeps it, even of another image */
+        CHECK(ensure_ref(&e, "a", &dirs, &err) == 0);
+        strv_free(dirs);
+        CHECK(count_prefix(layers, ".tmp-") == 0);
+        CHECK(count_layers(e.st) == 2);
         CHECK(ensure_ref(&e, "big", &dirs, &err) == 0);
         CHECK(count_prefix(layers, ".tmp-") == 0);
-        CHECK(count_layers(e.st) == 1);
+        CHECK(count_layers(e.st) == 3);
         {
                 struct stat st;
 
