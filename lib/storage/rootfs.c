@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -61,6 +62,24 @@ static int write_record(storage_t *s, const char *id, const storage_image_t *img
         return r < 0 ? cell_error_prefix(err, "container %s", id) : 0;
 }
 
+/* The index of the top-most layer whose root directory is opaque (a layer
+ * with "/.wh..wh..opq": nothing of the layers below shows), else 0.
+ * overlayfs honours the opaque xattr on directories of a lower layer but not
+ * on a lower layer's root (checked on Linux 6.18), so the layers below such a
+ * layer are left out of the stack instead. */
+static size_t opaque_root_layer(char **dirs)
+{
+        size_t n = strv_length(dirs);
+
+        for (size_t i = n; i-- > 1;) {
+                char v[2] = "";
+
+                if (getxattr(dirs[i], "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y')
+                        return i;
+        }
+        return 0;
+}
+
 int storage_rootfs_prepare(storage_t *s, image_store_t *store, const char *ref_or_id, const char *id,
                            char **ret_rootfs, cell_error_t *err)
 {
@@ -69,6 +88,7 @@ int storage_rootfs_prepare(storage_t *s, image_store_t *store, const char *ref_o
         storage_image_t img = {0};
         snapshot_overlay_t o = {0};
         bool made = false;
+        size_t lowest;
         int r;
 
         if (!id_valid(id))
@@ -103,11 +123,12 @@ int storage_rootfs_prepare(storage_t *s, image_store_t *store, const char *ref_o
                 r = cell_error_errno(err, "make the directories of %s", dir);
                 goto out;
         }
-        r = write_record(s, id, &img, chain, dirs, err);
+        lowest = opaque_root_layer(dirs);
+        r = write_record(s, id, &img, chain + lowest, dirs + lowest, err);
         if (r < 0)
                 goto out;
-        o.layers = (const char *const *)dirs;
-        o.n_layers = strv_length(dirs);
+        o.layers = (const char *const *)dirs + lowest;
+        o.n_layers = strv_length(dirs) - lowest;
         o.upper = upper;
         o.work = work;
         r = snapshot_mount(&o, merged, err);

@@ -491,6 +491,46 @@ static void test_rootfs_cycle(void **state)
         in_private_mounts(rootfs_cycle);
 }
 
+/* A layer that empties the root ("/.wh..wh..opq") hides every layer below
+ * it, which overlayfs would not do by itself for a lower layer's root. */
+static int opaque_root(void)
+{
+        static const tent_t reset[] = {
+                {".wh..wh..opq", 'f', ""},
+                {"fresh", 'f', "f\n"},
+        };
+        cell_error_t err = {0};
+        env_t e = {0};
+        blob_t ls[3];
+        char *root = NULL;
+        json_t *diff = NULL;
+        struct stat st;
+
+        CHECK(env_open(&e, &err) == 0);
+        ls[0] = e.l1;
+        CHECK(make_layer(e.store, reset, ARRAY_SIZE(reset), &ls[1], &err) == 0);
+        ls[2] = e.l3;
+        CHECK(make_image(e.store, "reset", ls, NULL, 3, &err) == 0);
+        CHECK(storage_rootfs_prepare(e.st, e.store, "reset", "c1", &root, &err) == 0);
+        CHECK(file_is(p("%s/fresh", root), "f\n"));
+        CHECK(file_is(p("%s/only-b", root), "b\n"));
+        CHECK(lstat(p("%s/etc", root), &st) < 0 && errno == ENOENT);
+        CHECK(lstat(p("%s/keep", root), &st) < 0 && errno == ENOENT);
+        CHECK(storage_rootfs_diff(e.st, "c1", &diff, &err) == 0);
+        CHECK(json_array_size(diff) == 0);
+        json_decref(diff);
+        CHECK(storage_rootfs_release(e.st, "c1", &err) == 0);
+        free(root);
+        env_close(&e);
+        return 0;
+}
+
+static void test_opaque_root(void **state)
+{
+        (void)state;
+        in_private_mounts(opaque_root);
+}
+
 /* A layer whose content is not the config's diff_id is refused and leaves
  * nothing. */
 static int diffid_mismatch(void)
@@ -780,6 +820,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_ensure_shares, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_rootfs_cycle, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_opaque_root, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_diffid_mismatch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_killed, setup, teardown),
