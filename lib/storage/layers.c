@@ -449,9 +449,15 @@ int storage_layers_ensure(storage_t *s, image_store_t *store, const image_manife
         dirs = calloc(m->n_layers + 1, sizeof(*dirs));
         if (!dirs)
                 return cell_error_set(err, ENOMEM, "ensure layers");
-        r = storage_gc_lock_shared(s, err);
+        /* The store's gc must not take the blobs away while they are read. */
+        r = image_store_pin(store, err);
         if (r < 0)
                 return r;
+        r = storage_gc_lock_shared(s, err);
+        if (r < 0) {
+                image_store_unpin(store);
+                return r;
+        }
         /* Dead writers' leftovers go on every call (one readdir of layers/),
          * not only when something is unpacked: a crash must not leave
          * garbage that waits for the next new layer or for gc. */
@@ -488,6 +494,7 @@ int storage_layers_ensure(storage_t *s, image_store_t *store, const image_manife
         r = 0;
 out:
         storage_gc_unlock(s);
+        image_store_unpin(store);
         return r;
 }
 
