@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "config.h"
 #include "image_cmds.h"
+#include "layers.h"
 #include "manifest.h"
 #include "options.h"
 #include "ref.h"
@@ -354,18 +355,9 @@ int img_find(img_set_t *set, const char *arg, img_t **ret, char **ret_ref, cell_
         return -ENOENT;
 }
 
-static char *store_path(const cli_global_t *g)
-{
-        return str_printf("%s/images", g->storage_root);
-}
-
 int img_open_store(const cli_global_t *g, image_store_t **ret, cell_error_t *err)
 {
-        _cleanup_free_ char *p = store_path(g);
-
-        if (!p)
-                return cell_error_set(err, ENOMEM, "store");
-        return image_store_open(p, ret, err);
+        return cli_open_image_store(g, ret, err);
 }
 
 /* Containers do not exist yet: nothing uses an image. When they do, this is
@@ -706,7 +698,55 @@ static int run_gc(image_store_t *s, uint64_t *ret_bytes, cell_error_t *err)
 
         if (ret_bytes)
                 *ret_bytes = r < 0 ? 0 : bytes;
+        if (r == 0) {
+                /* The unpacked layers no image needs any more go too (best
+                 * effort: a container being prepared holds them off). */
+                _cleanup_free_ char *root = strdup(image_store_root(s));
+                char *slash = root ? strrchr(root, '/') : NULL;
+                storage_t *st = NULL;
+                char **keep = NULL;
+
+                if (slash && slash != root) {
+                        *slash = '\0';
+                        if (storage_open(root, &st, NULL) == 0 &&
+                            storage_layers_keep_set(s, &keep, NULL) == 0)
+                                storage_layers_gc(st, keep, NULL, NULL);
+                }
+                strv_free(keep);
+                storage_close(st);
+        }
         return r;
+}
+
+/* image unpack: every layer of the images unpacked into the layer cache (what
+ * a container's root file system is made of), once. */
+static int image_unpack(const cli_global_t *g, int argc, char **argv)
+{
+        _cleanup_image_store_ image_store_t *s = NULL;
+        storage_t *st = NULL;
+        cell_error_t err = {0};
+        int r = 0;
+
+        if (argc < 2)
+                return cli_usage_error("image unpack", "usage: cell image unpack IMAGE...");
+        if (img_open_store(g, &s, &err) < 0 || storage_open(g->storage_root, &st, &err) < 0)
+                return cli_fail("image unpack", &err);
+        for (int i = 1; i < argc && r == 0; i++) {
+                storage_image_t img = {0};
+                char **dirs = NULL;
+
+                r = storage_image_find(s, argv[i], &img, &err);
+                if (r == 0)
+                        r = storage_layers_ensure(st, s, img.manifest, img.config, &dirs, NULL, &err);
+                if (r == 0)
+                        printf("%s\n", img.id);
+                else
+                        cell_error_prefix(&err, "%s", argv[i]);
+                strv_free(dirs);
+                storage_image_clear(&img);
+        }
+        storage_close(st);
+        return r < 0 ? cli_fail("image unpack", &err) : 0;
 }
 
 /* Remove every name of IM (printing Untagged: lines) and its unnamed
@@ -1164,6 +1204,8 @@ int cmd_image(const cli_global_t *g, int argc, char **argv)
                 return cli_usage_error(
                         "image", "usage: cell image "
                                  "ls|inspect|rm|tag|history|prune|base|check|layers|load|save|import ...");
+        if (strcmp(sub, "unpack") == 0)
+                return image_unpack(g, argc - 1, argv + 1);
         if (strcmp(sub, "load") == 0)
                 return cmd_load(g, argc - 1, argv + 1);
         if (strcmp(sub, "save") == 0)

@@ -287,3 +287,23 @@ layered_image() {
         run -0 cimg image layers localhost/debian
         grep -q 'usr/bin/bash\|bin/bash' <<<"$output" || grep -q 'added [0-9]\{3,\}' <<<"$output"
 }
+
+@test "image unpack: each layer is unpacked once into the layer cache, rmi removes it" {
+        run cimg image base busybox
+        assert_success
+        id=$output
+        run cimg image unpack localhost/busybox
+        assert_success
+        assert_equal "$output" "$id"
+        n=$(ls "$SROOT/layers" | grep -c .)
+        [ "$n" -eq 1 ]
+        layer=$(ls "$SROOT/layers")
+        [ -x "$SROOT/layers/$layer/diff/bin/busybox" ]
+        inode=$(stat -c %i "$SROOT/layers/$layer/diff")
+        run cimg image unpack "$id"
+        assert_success
+        assert_equal "$(stat -c %i "$SROOT/layers/$layer/diff")" "$inode"
+        run cimg rmi localhost/busybox
+        assert_success
+        assert_equal "$(ls "$SROOT/layers" | grep -c . || true)" 0
+}
