@@ -10,11 +10,14 @@
 # the layer unpacked where the tool runs containers from:
 #   cell    cell --storage-root FRESH load -i IMAGE.tar && cell … image unpack REF
 #           (the blobs into the OCI layout store, the layer into the unpacked cache)
-#   docker  docker load -i IMAGE.tar against a private dockerd (overlay2; its own
-#           data root, exec root and socket under the work directory; no bridge, no
-#           iptables), then docker rmi so the next iteration starts empty
+#   docker  docker load -i IMAGE.tar against a private dockerd with a FRESH data
+#           root (overlay2; its own exec root and socket under the work directory;
+#           no bridge, no iptables), started before and stopped after the timing
 #   podman  podman --root FRESH --runroot FRESH load -i IMAGE.tar (overlay driver,
 #           a private containers.conf/storage.conf; nothing under /etc is read)
+# Nothing is deleted until the end: ext4 allocates inodes slowly for a while after
+# a mass delete (recently_deleted), which would charge one tool for the clean-up of
+# the one before it.
 # The tools take turns (cell, docker, podman, cell, …), N times each (default 3),
 # after one unmeasured warm-up each; the page cache holds IMAGE.tar for all of them.
 # Wall time with $EPOCHREALTIME. A tool that is missing or fails its warm-up is
@@ -46,10 +49,7 @@ done
 work=$(mktemp -d /var/tmp/cell-bench-load.XXXXXX)
 dockerd_pid=
 cleanup() {
-        if [ -n "$dockerd_pid" ]; then
-                kill "$dockerd_pid" 2>/dev/null || true
-                for _ in $(seq 1 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
-        fi
+        docker_stop 2>/dev/null || true
         umount -R "$work"/*/ 2>/dev/null || true
         grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
         rm -rf "$work"
@@ -67,21 +67,35 @@ cat "$work/image.tar" >/dev/null
 declare -A skipped
 tools=(cell docker podman)
 
-# docker: a private daemon.
-if command -v dockerd >/dev/null && command -v docker >/dev/null; then
-        mkdir -p "$work/docker"
-        dockerd --data-root "$work/docker/data" --exec-root "$work/docker/exec" --pidfile "$work/docker/pid" \
-                -H "unix://$work/docker/sock" --bridge=none --iptables=false --ip6tables=false \
-                --containerd-namespace cell-bench --containerd-plugins-namespace cell-bench-p \
-                >"$work/docker/log" 2>&1 &
+# docker: a private daemon per iteration, so that each load starts from an empty
+# data root without a deletion before it.
+docker_start() { # I
+        mkdir -p "$work/docker-$1"
+        dockerd --data-root "$work/docker-$1/data" --exec-root "$work/docker-$1/exec" \
+                --pidfile "$work/docker-$1/pid" -H "unix://$work/docker-$1/sock" --bridge=none --iptables=false \
+                --ip6tables=false --containerd-namespace "cell-bench-$1" --containerd-plugins-namespace "cell-bench-p-$1" \
+                >"$work/docker-$1/log" 2>&1 &
         dockerd_pid=$!
-        for _ in $(seq 1 100); do
-                docker -H "unix://$work/docker/sock" info >/dev/null 2>&1 && break
+        for _ in $(seq 1 150); do
+                docker -H "unix://$work/docker-$1/sock" info >/dev/null 2>&1 && return 0
                 sleep 0.2
         done
-        docker -H "unix://$work/docker/sock" info >/dev/null 2>&1 ||
-                skipped[docker]="dockerd did not start: $(tail -n 2 "$work/docker/log" | tr '\n' ' ')"
-        driver=$(docker -H "unix://$work/docker/sock" info -f '{{.Driver}}' 2>/dev/null || echo "?")
+        return 1
+}
+docker_stop() {
+        [ -n "$dockerd_pid" ] || return 0
+        kill "$dockerd_pid" 2>/dev/null || true
+        for _ in $(seq 1 150); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
+        dockerd_pid=
+}
+driver=
+if command -v dockerd >/dev/null && command -v docker >/dev/null; then
+        if docker_start probe; then
+                driver=$(docker -H "unix://$work/docker-probe/sock" info -f '{{.Driver}}' 2>/dev/null || echo "?")
+        else
+                skipped[docker]="dockerd did not start: $(tail -n 2 "$work/docker-probe/log" | tr '\n' ' ')"
+        fi
+        docker_stop
 else
         skipped[docker]="docker is not installed (Debian's docker.io: scripts/deps.sh)"
 fi
@@ -94,40 +108,33 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 EOF
-cat >"$work/podman/storage.conf" <<'EOF'
-[storage]
-driver = "overlay"
-EOF
 
 run_once() { # TOOL I -> appends seconds to $work/TOOL.s
         local tool=$1 i=$2 t0 t1 rc=0
         case $tool in
         cell)
-                rm -rf "$work/cell-$i"
                 t0=$EPOCHREALTIME
                 { "$cell" --storage-root "$work/cell-$i" load -q -i "$work/image.tar" &&
                         "$cell" --storage-root "$work/cell-$i" image unpack "$ref" >/dev/null; } \
                         2>"$work/cell.err" || rc=$?
                 t1=$EPOCHREALTIME
-                rm -rf "$work/cell-$i"
                 ;;
         docker)
+                docker_start "$i" || { echo "dockerd did not start" >"$work/docker.err"; return 1; }
                 t0=$EPOCHREALTIME
-                docker -H "unix://$work/docker/sock" load -q -i "$work/image.tar" >/dev/null 2>"$work/docker.err" || rc=$?
+                docker -H "unix://$work/docker-$i/sock" load -q -i "$work/image.tar" >/dev/null 2>"$work/docker.err" ||
+                        rc=$?
                 t1=$EPOCHREALTIME
-                docker -H "unix://$work/docker/sock" rmi -f "$ref" >/dev/null 2>&1 || true
+                docker_stop
                 ;;
         podman)
-                rm -rf "$work/podman/root-$i" "$work/podman/run-$i"
+                printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+                        "$work/podman/root-$i" "$work/podman/run-$i" >"$work/podman/storage.conf"
                 t0=$EPOCHREALTIME
                 CONTAINERS_CONF=$work/podman/containers.conf CONTAINERS_STORAGE_CONF=$work/podman/storage.conf \
                         podman --root "$work/podman/root-$i" --runroot "$work/podman/run-$i" load -q -i "$work/image.tar" \
                         >/dev/null 2>"$work/podman.err" || rc=$?
                 t1=$EPOCHREALTIME
-                CONTAINERS_CONF=$work/podman/containers.conf CONTAINERS_STORAGE_CONF=$work/podman/storage.conf \
-                        podman --root "$work/podman/root-$i" --runroot "$work/podman/run-$i" system reset -f \
-                        >/dev/null 2>&1 || true
-                rm -rf "$work/podman/root-$i" "$work/podman/run-$i"
                 ;;
         esac
         [ "$rc" -eq 0 ] || return "$rc"
