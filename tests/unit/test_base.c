@@ -19,25 +19,7 @@
 #include "fsutil.h"
 #include "store.h"
 #include "strutil.h"
-
-static int setup_dir(void **state)
-{
-        char *dir = strdup("/var/tmp/cell-test-base-XXXXXX");
-
-        if (!dir || !mkdtemp(dir))
-                return -1;
-        *state = dir;
-        return 0;
-}
-
-static int teardown_dir(void **state)
-{
-        cell_error_t err = {0};
-
-        fs_rm_rf(*state, &err);
-        free(*state);
-        return 0;
-}
+#include "testutil.h"
 
 static image_store_t *open_store(const char *dir, const char *name)
 {
@@ -128,9 +110,10 @@ static void test_from_tar(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_busybox_deterministic, setup_dir, teardown_dir),
-                cmocka_unit_test_setup_teardown(test_busybox_missing, setup_dir, teardown_dir),
-                cmocka_unit_test_setup_teardown(test_from_tar, setup_dir, teardown_dir),
+                cmocka_unit_test_setup_teardown(test_busybox_deterministic, tu_setup_tmpdir,
+                                                tu_teardown_tmpdir),
+                cmocka_unit_test_setup_teardown(test_busybox_missing, tu_setup_tmpdir, tu_teardown_tmpdir),
+                cmocka_unit_test_setup_teardown(test_from_tar, tu_setup_tmpdir, tu_teardown_tmpdir),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,25 +28,15 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "commit.h"
 #include "digest.h"
 #include "layer.h"
 
 static char tmp[PATH_MAX];
 
-static char *p(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *p(const char *fmt, ...)
-{
-        static char bufs[8][PATH_MAX];
-        static int next;
-        char *b = bufs[next++ % 8];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(b, PATH_MAX, fmt, ap);
-        va_end(ap);
-        return b;
-}
+#define p tu_path
 
 static void put_file(const char *path, const char *content)
 {

@@ -33,6 +33,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
 /* The child leaves with _exit, which skips LeakSanitizer's check at exit:
@@ -57,19 +59,7 @@ static int leak_check(void)
 
 static char tmp[PATH_MAX];
 
-static char *p(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *p(const char *fmt, ...)
-{
-        static char bufs[8][PATH_MAX];
-        static int next;
-        char *b = bufs[next++ % 8];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(b, PATH_MAX, fmt, ap);
-        va_end(ap);
-        return b;
-}
+#define p tu_path
 
 static int setup(void **state)
 {

@@ -21,29 +21,11 @@
 #include "fsutil.h"
 #include "store.h"
 #include "strutil.h"
+#include "testutil.h"
 
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_CONFIG   "application/vnd.oci.image.config.v1+json"
 #define MT_LAYER    "application/vnd.oci.image.layer.v1.tar"
-
-static int setup_dir(void **state)
-{
-        char *dir = strdup("/var/tmp/cell-test-store-XXXXXX");
-
-        if (!dir || !mkdtemp(dir))
-                return -1;
-        *state = dir;
-        return 0;
-}
-
-static int teardown_dir(void **state)
-{
-        cell_error_t err = {0};
-
-        fs_rm_rf(*state, &err);
-        free(*state);
-        return 0;
-}
 
 static char *sub(const char *dir, const char *name)
 {
@@ -769,7 +751,7 @@ static void test_interop_skopeo_umoci(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_tmpdir, tu_teardown_tmpdir)
         const struct CMUnitTest tests[] = {
                 T(test_open_creates_layout),
                 T(test_blob_roundtrip),

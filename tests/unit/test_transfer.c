@@ -22,26 +22,8 @@
 #include "fsutil.h"
 #include "store.h"
 #include "strutil.h"
+#include "testutil.h"
 #include "transfer.h"
-
-static int setup_dir(void **state)
-{
-        char *dir = strdup("/var/tmp/cell-test-transfer-XXXXXX");
-
-        if (!dir || !mkdtemp(dir))
-                return -1;
-        *state = dir;
-        return 0;
-}
-
-static int teardown_dir(void **state)
-{
-        cell_error_t err = {0};
-
-        fs_rm_rf(*state, &err);
-        free(*state);
-        return 0;
-}
 
 static image_store_t *open_store(const char *dir, const char *name)
 {
@@ -274,7 +256,7 @@ static void test_import_refuses_non_tar(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_setup_tmpdir, tu_teardown_tmpdir)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_changes),    T(test_round_trip_docker),      T(test_round_trip_oci),
                 T(test_untagged_and_tag_override), T(test_import_refuses_non_tar),
