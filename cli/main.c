@@ -1,4 +1,5 @@
 /* cell: main — global options, then one command from the dispatch table. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,36 @@
 #include "strutil.h"
 
 #define CELL_VERSION "0.1.0"
+
+/* The image commands are in a module loaded on demand (see cli/meson.build):
+ * the command "images" runs the module's cmd_images. CELL_IMAGE_MODULE
+ * overrides where it is; else the installed path, else the build tree's. */
+static int cmd_from_image_module(const cli_global_t *g, int argc, char **argv)
+{
+        const char *const paths[] = {getenv("CELL_IMAGE_MODULE"), CELL_IMAGE_MODULE_INSTALLED,
+                                     CELL_IMAGE_MODULE_BUILD};
+        char sym[64];
+        cli_command_fn fn;
+        void *h = NULL;
+        cell_error_t err = {0};
+
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !h; i++)
+                if (paths[i] && *paths[i] && access(paths[i], R_OK) == 0)
+                        h = dlopen(paths[i], RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                cell_error_set(&err, ENOENT,
+                               "the image commands' module (cell-image.so) is not installed: %s",
+                               dlerror() ? dlerror() : CELL_IMAGE_MODULE_INSTALLED);
+                return cli_fail(argv[0], &err);
+        }
+        snprintf(sym, sizeof(sym), "cmd_%s", argv[0]);
+        *(void **)&fn = dlsym(h, sym);
+        if (!fn) {
+                cell_error_set(&err, ENOSYS, "%s: not in the image module", sym);
+                return cli_fail(argv[0], &err);
+        }
+        return fn(g, argc, argv);
+}
 
 static const cli_command_t commands[] = {
         {"create", cmd_create, CLI_SEAL_PER_BUNDLE, "create a container from a bundle"},
@@ -30,15 +61,16 @@ static const cli_command_t commands[] = {
         {"events", cmd_events, CLI_SEAL_NEVER, "stream a container's stats and OOM events"},
         {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json"},
         {"features", cmd_features, CLI_SEAL_NEVER, "print the runtime's features"},
-        {"images", cmd_images, CLI_SEAL_NEVER, "list images"},
-        {"image", cmd_image, CLI_SEAL_NEVER, "manage images (ls, base, inspect, prune, check, layers...)"},
-        {"tag", cmd_tag, CLI_SEAL_NEVER, "give an image another name"},
-        {"rmi", cmd_rmi, CLI_SEAL_NEVER, "remove images"},
-        {"history", cmd_history, CLI_SEAL_NEVER, "show the history of an image"},
-        {"system", cmd_system, CLI_SEAL_NEVER, "system df: disk usage"},
-        {"load", cmd_load, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
-        {"save", cmd_save, CLI_SEAL_NEVER, "save images to a tar archive"},
-        {"import", cmd_import, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
+        {"images", cmd_from_image_module, CLI_SEAL_NEVER, "list images"},
+        {"image", cmd_from_image_module, CLI_SEAL_NEVER,
+         "manage images (ls, base, inspect, prune, check, layers...)"},
+        {"tag", cmd_from_image_module, CLI_SEAL_NEVER, "give an image another name"},
+        {"rmi", cmd_from_image_module, CLI_SEAL_NEVER, "remove images"},
+        {"history", cmd_from_image_module, CLI_SEAL_NEVER, "show the history of an image"},
+        {"system", cmd_from_image_module, CLI_SEAL_NEVER, "system df: disk usage"},
+        {"load", cmd_from_image_module, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
+        {"save", cmd_from_image_module, CLI_SEAL_NEVER, "save images to a tar archive"},
+        {"import", cmd_from_image_module, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
         {NULL, NULL, false, NULL},
 };
 
