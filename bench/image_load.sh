@@ -51,7 +51,7 @@ dockerd_pid=
 cleanup() {
         docker_stop 2>/dev/null || true
         umount -R "$work"/*/ 2>/dev/null || true
-        grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        { grep -o " $work[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
         rm -rf "$work"
 }
 trap cleanup EXIT
