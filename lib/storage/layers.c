@@ -344,12 +344,45 @@ static int chain_lock(storage_t *s, const char *hex, bool nonblock, cell_error_t
 
 /* ---- unpacking --------------------------------------------------------- */
 
+/* This boot's id: a layer unpacked without a sync is trusted only in the
+ * boot that wrote it (see unpack_layer). */
+static void boot_id(char buf[64])
+{
+        _cleanup_close_ int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, 63) : -1;
+
+        if (n < 0)
+                n = 0;
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+                n--;
+        buf[n] = '\0';
+}
+
 static bool layer_present(storage_t *s, const char *hex)
 {
         _cleanup_free_ char *meta = str_printf("%s/meta.json", hex);
-        struct stat st;
+        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int fd = -1;
+        char now[64];
+        const char *written;
+        json_t *j;
+        bool ok;
 
-        return meta && fstatat(s->layers_fd, meta, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+        if (!meta)
+                return false;
+        fd = openat(s->layers_fd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        j = json_loadfd(fd, 0, NULL);
+        if (!j)
+                return false; /* a meta.json a crash emptied: unpack again */
+        written = json_string_value(json_object_get(j, "boot_id"));
+        boot_id(now);
+        /* Unpacked without a sync in another boot: a crash may have left
+         * files empty under a complete-looking tree. */
+        ok = !written || (now[0] && strcmp(written, now) == 0);
+        json_decref(j);
+        return ok;
 }
 
 /* Unpack one layer into a temporary directory and rename it into place as
@@ -363,6 +396,7 @@ static int unpack_layer(storage_t *s, image_store_t *store, const image_descript
         _cleanup_close_ int tfd = -1, dfd = -1, blob = -1;
         _cleanup_free_ char *meta = NULL;
         layer_apply_result_t res = {0};
+        char boot[64];
         char tmp[32];
         json_t *j;
         int r;
@@ -392,9 +426,10 @@ static int unpack_layer(storage_t *s, image_store_t *store, const image_descript
                                    index, desc->digest, res.diff_id, diff_id);
                 goto fail;
         }
-        j = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I}", "chain_id", chain_id, "diff_id", diff_id, "parent",
-                      parent, "digest", desc->digest, "size", (json_int_t)res.unpacked_size, "tar_size",
-                      (json_int_t)res.tar_size);
+        boot_id(boot);
+        j = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:s}", "chain_id", chain_id, "diff_id", diff_id,
+                      "parent", parent, "digest", desc->digest, "size", (json_int_t)res.unpacked_size,
+                      "tar_size", (json_int_t)res.tar_size, "boot_id", boot);
         meta = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
         json_decref(j);
         if (!meta) {
@@ -411,12 +446,14 @@ static int unpack_layer(storage_t *s, image_store_t *store, const image_descript
                         goto fail;
                 }
         }
-        /* The layer must be on disk before its name is: after a crash a
-         * layer under its name is never unpacked again, so a tree with
-         * files the crash emptied would stay broken. One syncfs is cheaper
-         * than an fsync per file. */
-        if (syncfs(tfd) < 0) {
-                r = cell_error_errno(err, "sync %s/%s", s->layers, tmp);
+        /* No sync: after a crash (a new boot) a layer that was not synced is
+         * not trusted — meta.json records the boot that wrote it, and
+         * layer_present unpacks it again in another boot. Syncing here
+         * flushed the whole file system (the blobs just loaded too) and was
+         * most of the time of an unpack. A stale tree under the name (from
+         * another boot) goes first. */
+        if ((r = fs_rm_rf_at(s->layers_fd, hex)) < 0) {
+                r = cell_error_set(err, -r, "remove the stale layer %s/%s", s->layers, hex);
                 goto fail;
         }
         if (renameat(s->layers_fd, tmp, s->layers_fd, hex) < 0) {
