@@ -262,13 +262,13 @@ image_config_t *image_config_parse(const char *data, size_t len, cell_error_t *e
          * digest must mean one image to every reader. */
         root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
-                ij_fail(err, EINVAL, "%s: invalid JSON at line %d column %d: %s", at, jerr.line, jerr.column,
-                        jerr.text);
+                cell_error_plain(err, EINVAL, "%s: invalid JSON at line %d column %d: %s", at, jerr.line,
+                                 jerr.column, jerr.text);
                 return NULL;
         }
         if (!json_is_object(root)) {
                 json_decref(root);
-                ij_fail(err, EINVAL, "%s: expected a JSON object", at);
+                cell_error_plain(err, EINVAL, "%s: expected a JSON object", at);
                 return NULL;
         }
         c = calloc(1, sizeof(*c));
@@ -431,7 +431,8 @@ int image_chain_ids(char *const *diff_ids, size_t n, char ***ret, cell_error_t *
                 return cell_error_set(err, ENOMEM, "chain ids");
         for (size_t i = 0; i < n; i++) {
                 if (!image_descriptor_digest_valid(diff_ids[i]))
-                        return ij_fail(err, EINVAL, "diff_ids[%zu]: expected sha256:<64 lowercase hex>", i);
+                        return cell_error_plain(err, EINVAL,
+                                                "diff_ids[%zu]: expected sha256:<64 lowercase hex>", i);
                 v[i] = malloc(IMAGE_DIGEST_LEN + 1);
                 if (!v[i])
                         return cell_error_set(err, ENOMEM, "chain ids");

@@ -111,13 +111,13 @@ static const member_t *lookup(const members_t *ms, const char *path, const char 
 
         for (int depth = 0; m && m->link; depth++) {
                 if (depth >= LINK_DEPTH_MAX) {
-                        ij_fail(err, ELOOP, "%s: too many links from \"%s\"", at, path);
+                        cell_error_plain(err, ELOOP, "%s: too many links from \"%s\"", at, path);
                         return NULL;
                 }
                 m = find_member(ms, m->link);
         }
         if (!m)
-                ij_fail(err, ENOENT, "%s: no member \"%s\" in the archive", at, path);
+                cell_error_plain(err, ENOENT, "%s: no member \"%s\" in the archive", at, path);
         return m;
 }
 
@@ -143,7 +143,7 @@ static ssize_t read_member(void *p, void *buf, size_t n, cell_error_t *err)
         }
         r = archive_read_data(c->a, buf, n);
         if (r < 0)
-                return ij_fail(err, EIO, "%s", archive_error_string(c->a));
+                return cell_error_plain(err, EIO, "%s", archive_error_string(c->a));
         return (ssize_t)r;
 }
 
@@ -183,14 +183,14 @@ static int read_small(struct archive *a, int64_t size, char **ret, size_t *ret_l
         size_t got = 0;
 
         if (!buf)
-                return ij_fail(err, ENOMEM, "%s: out of memory", path);
+                return cell_error_plain(err, ENOMEM, "%s: out of memory", path);
         while (got < (size_t)size) {
                 la_ssize_t r = archive_read_data(a, buf + got, (size_t)size - got);
 
                 if (r < 0)
-                        return ij_fail(err, EIO, "%s: %s", path, archive_error_string(a));
+                        return cell_error_plain(err, EIO, "%s: %s", path, archive_error_string(a));
                 if (r == 0)
-                        return ij_fail(err, EIO, "%s: shorter than its header says", path);
+                        return cell_error_plain(err, EIO, "%s: shorter than its header says", path);
                 got += (size_t)r;
         }
         buf[got] = '\0';
@@ -211,18 +211,18 @@ static int add_member(members_t *ms, struct archive *a, struct archive_entry *e,
         member_t *m;
 
         if (!raw)
-                return ij_fail(err, EINVAL, "a member without a name");
+                return cell_error_plain(err, EINVAL, "a member without a name");
         if (type == AE_IFDIR)
                 return 0;
         path = normalise_path(NULL, raw);
         if (!path)
-                return ij_fail(err, EINVAL, "member \"%s\": a path outside the archive", raw);
+                return cell_error_plain(err, EINVAL, "member \"%s\": a path outside the archive", raw);
         /* One name, one content: a second "manifest.json" would let the
          * images we describe differ from the blobs the callback stored. */
         if (find_member(ms, path))
-                return ij_fail(err, EINVAL, "member \"%s\" appears twice", path);
+                return cell_error_plain(err, EINVAL, "member \"%s\" appears twice", path);
         if (ms->n >= MEMBERS_MAX)
-                return ij_fail(err, E2BIG, "more than %d members", MEMBERS_MAX);
+                return cell_error_plain(err, E2BIG, "more than %d members", MEMBERS_MAX);
 
         if (archive_entry_hardlink(e)) {
                 link = normalise_path(NULL, archive_entry_hardlink(e));
@@ -231,7 +231,7 @@ static int add_member(members_t *ms, struct archive *a, struct archive_entry *e,
                 char *slash = dir ? strrchr(dir, '/') : NULL;
 
                 if (!dir)
-                        return ij_fail(err, ENOMEM, "out of memory");
+                        return cell_error_plain(err, ENOMEM, "out of memory");
                 if (slash)
                         *slash = '\0';
                 link = normalise_path(slash ? dir : NULL,
@@ -240,7 +240,7 @@ static int add_member(members_t *ms, struct archive *a, struct archive_entry *e,
                 return 0; /* devices, fifos: nothing an image archive holds */
         }
         if ((archive_entry_hardlink(e) || type == AE_IFLNK) && !link)
-                return ij_fail(err, EINVAL, "member \"%s\": a link outside the archive", path);
+                return cell_error_plain(err, EINVAL, "member \"%s\": a link outside the archive", path);
 
         if (!link) {
                 read_ctx_t rc = {.a = a};
@@ -248,7 +248,7 @@ static int add_member(members_t *ms, struct archive *a, struct archive_entry *e,
                 int r;
 
                 if (size < 0)
-                        return ij_fail(err, EINVAL, "member \"%s\": no size", path);
+                        return cell_error_plain(err, EINVAL, "member \"%s\": no size", path);
                 if (size <= SMALL_MAX) {
                         r = read_small(a, size, &data, &data_len, path, err);
                         if (r < 0)
@@ -275,7 +275,7 @@ static int add_member(members_t *ms, struct archive *a, struct archive_entry *e,
                 member_t *v = realloc(ms->v, cap * sizeof(*v));
 
                 if (!v)
-                        return ij_fail(err, ENOMEM, "out of memory");
+                        return cell_error_plain(err, ENOMEM, "out of memory");
                 ms->v = v;
                 ms->cap = cap;
         }
@@ -322,8 +322,8 @@ static const member_t *json_member(const members_t *ms, const char *path, const 
         const member_t *m = lookup(ms, path, at, err);
 
         if (m && !m->data) {
-                ij_fail(err, EINVAL, "%s: \"%s\" is not a JSON document of at most %d bytes", at, path,
-                        SMALL_MAX);
+                cell_error_plain(err, EINVAL, "%s: \"%s\" is not a JSON document of at most %d bytes", at,
+                                 path, SMALL_MAX);
                 return NULL;
         }
         return m;
@@ -338,9 +338,9 @@ static int load_config(const members_t *ms, const char *path, const char *at, im
                 return -ENOENT;
         im->config_path = strdup(m->path);
         if (!im->config_path)
-                return ij_fail(err, ENOMEM, "out of memory");
+                return cell_error_plain(err, ENOMEM, "out of memory");
         if (image_config_digest_of(m->data, m->data_len, im->config_digest) < 0)
-                return ij_fail(err, EIO, "sha256 failed");
+                return cell_error_plain(err, EIO, "sha256 failed");
         im->config = image_config_parse(m->data, m->data_len, err);
         if (!im->config)
                 return cell_error_prefix(err, "%s", m->path);
@@ -350,8 +350,8 @@ static int load_config(const members_t *ms, const char *path, const char *at, im
 static int check_layer_count(const image_archive_image_t *im, const char *at, cell_error_t *err)
 {
         if (im->n_layers != im->config->n_diff_ids)
-                return ij_fail(err, EINVAL, "%s: %zu layers, but the config (%s) has %zu diff_ids", at,
-                               im->n_layers, im->config_path, im->config->n_diff_ids);
+                return cell_error_plain(err, EINVAL, "%s: %zu layers, but the config (%s) has %zu diff_ids",
+                                        at, im->n_layers, im->config_path, im->config->n_diff_ids);
         return 0;
 }
 
@@ -363,16 +363,16 @@ static int resolve_docker(const members_t *ms, const member_t *mj, image_archive
         int r = 0;
 
         if (!root)
-                return ij_fail(err, EINVAL, "manifest.json: invalid JSON at line %d column %d: %s", jerr.line,
-                               jerr.column, jerr.text);
+                return cell_error_plain(err, EINVAL, "manifest.json: invalid JSON at line %d column %d: %s",
+                                        jerr.line, jerr.column, jerr.text);
         if (!json_is_array(root)) {
                 json_decref(root);
-                return ij_fail(err, EINVAL, "manifest.json: expected an array");
+                return cell_error_plain(err, EINVAL, "manifest.json: expected an array");
         }
         out->images = calloc(json_array_size(root) + 1, sizeof(*out->images));
         if (!out->images) {
                 json_decref(root);
-                return ij_fail(err, ENOMEM, "out of memory");
+                return cell_error_plain(err, ENOMEM, "out of memory");
         }
         for (size_t i = 0; i < json_array_size(root) && r >= 0; i++) {
                 json_t *e = json_array_get(root, i);
@@ -395,7 +395,7 @@ static int resolve_docker(const members_t *ms, const member_t *mj, image_archive
                         break;
                 }
                 if (!im->repo_tags && !(im->repo_tags = calloc(1, sizeof(char *)))) {
-                        r = ij_fail(err, ENOMEM, "out of memory");
+                        r = cell_error_plain(err, ENOMEM, "out of memory");
                         break;
                 }
                 r = load_config(ms, config, ij_path(f, sizeof f, at, "Config"), im, err);
@@ -404,7 +404,7 @@ static int resolve_docker(const members_t *ms, const member_t *mj, image_archive
                 im->n_layers = strv_length(layers);
                 im->layers = calloc(im->n_layers + 1, sizeof(*im->layers));
                 if (!im->layers) {
-                        r = ij_fail(err, ENOMEM, "out of memory");
+                        r = cell_error_plain(err, ENOMEM, "out of memory");
                         break;
                 }
                 for (size_t k = 0; k < im->n_layers && r >= 0; k++) {
@@ -421,7 +421,7 @@ static int resolve_docker(const members_t *ms, const member_t *mj, image_archive
                         im->layers[k].size = m->size;
                         im->layers[k].media_type = IMAGE_MT_OCI_LAYER_TAR;
                         if (!im->layers[k].path)
-                                r = ij_fail(err, ENOMEM, "out of memory");
+                                r = cell_error_plain(err, ENOMEM, "out of memory");
                 }
                 if (r >= 0)
                         r = check_layer_count(im, at, err);
@@ -440,21 +440,22 @@ static const member_t *blob(const members_t *ms, const image_descriptor_t *d, bo
         const member_t *m;
 
         if (!path) {
-                ij_fail(err, ENOMEM, "out of memory");
+                cell_error_plain(err, ENOMEM, "out of memory");
                 return NULL;
         }
         m = need_json ? json_member(ms, path, at, err) : lookup(ms, path, at, err);
         if (!m)
                 return NULL;
         if (m->size != d->size) {
-                ij_fail(err, EINVAL, "%s: %s has %lld bytes, the descriptor says %lld", at, path,
-                        (long long)m->size, (long long)d->size);
+                cell_error_plain(err, EINVAL, "%s: %s has %lld bytes, the descriptor says %lld", at, path,
+                                 (long long)m->size, (long long)d->size);
                 return NULL;
         }
         if (m->data) {
                 if (image_config_digest_of(m->data, m->data_len, digest) < 0 ||
                     strcmp(digest, d->digest) != 0) {
-                        ij_fail(err, EINVAL, "%s: the content of %s does not match its digest", at, path);
+                        cell_error_plain(err, EINVAL, "%s: the content of %s does not match its digest", at,
+                                         path);
                         return NULL;
                 }
         }
@@ -469,7 +470,7 @@ static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *d,
         char f[256];
 
         if (depth > 4)
-                return ij_fail(err, ELOOP, "%s: indexes nested too deep", at);
+                return cell_error_plain(err, ELOOP, "%s: indexes nested too deep", at);
         m = blob(ms, d, true, at, err);
         if (!m)
                 return -ENOENT;
@@ -491,7 +492,7 @@ static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *d,
                 return cell_error_prefix(err, "%s", m->path);
         im->manifest_path = strdup(m->path);
         if (!im->manifest_path)
-                return ij_fail(err, ENOMEM, "out of memory");
+                return cell_error_plain(err, ENOMEM, "out of memory");
         snprintf(f, sizeof f, "%s: %s: config", at, m->path);
         m = blob(ms, &im->manifest->config, true, f, err);
         if (!m)
@@ -501,7 +502,7 @@ static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *d,
         im->n_layers = im->manifest->n_layers;
         im->layers = calloc(im->n_layers + 1, sizeof(*im->layers));
         if (!im->layers)
-                return ij_fail(err, ENOMEM, "out of memory");
+                return cell_error_plain(err, ENOMEM, "out of memory");
         for (size_t k = 0; k < im->n_layers; k++) {
                 snprintf(f, sizeof f, "%s: %s: layers[%zu]", at, im->manifest_path, k);
                 m = blob(ms, &im->manifest->layers[k], false, f, err);
@@ -511,7 +512,7 @@ static int resolve_oci_entry(const members_t *ms, const image_descriptor_t *d,
                 im->layers[k].size = m->size;
                 im->layers[k].media_type = im->manifest->layers[k].media_type;
                 if (!im->layers[k].path)
-                        return ij_fail(err, ENOMEM, "out of memory");
+                        return cell_error_plain(err, ENOMEM, "out of memory");
         }
         return check_layer_count(im, at, err);
 }
@@ -533,12 +534,13 @@ static int resolve_oci(const members_t *ms, const image_platform_t *platform, im
         root = json_loadb(layout->data, layout->data_len, JSON_REJECT_DUPLICATES, NULL);
         r = root && json_is_object(root)
                     ? ij_string(root, "imageLayoutVersion", true, "oci-layout", &version, err)
-                    : ij_fail(err, EINVAL, "oci-layout: expected a JSON object");
+                    : cell_error_plain(err, EINVAL, "oci-layout: expected a JSON object");
         json_decref(root);
         if (r < 0)
                 return r;
         if (!str_has_prefix(version, "1."))
-                return ij_fail(err, ENOTSUP, "oci-layout: imageLayoutVersion %s is not supported", version);
+                return cell_error_plain(err, ENOTSUP, "oci-layout: imageLayoutVersion %s is not supported",
+                                        version);
         mi = json_member(ms, "index.json", "index.json", err);
         if (!mi)
                 return -ENOENT;
@@ -553,7 +555,7 @@ static int resolve_oci(const members_t *ms, const image_platform_t *platform, im
         }
         out->images = calloc(idx->n_manifests + 1, sizeof(*out->images));
         if (!out->images) {
-                r = ij_fail(err, ENOMEM, "out of memory");
+                r = cell_error_plain(err, ENOMEM, "out of memory");
                 goto out;
         }
         for (size_t i = 0; i < idx->n_manifests; i++) {
@@ -570,7 +572,7 @@ static int resolve_oci(const members_t *ms, const image_platform_t *platform, im
                 out->n_images = ++n;
                 im->repo_tags = calloc(2, sizeof(char *));
                 if (!im->repo_tags) {
-                        r = ij_fail(err, ENOMEM, "out of memory");
+                        r = cell_error_plain(err, ENOMEM, "out of memory");
                         goto out;
                 }
                 /* containerd and Docker write the full name; other tools only
@@ -580,7 +582,7 @@ static int resolve_oci(const members_t *ms, const image_platform_t *platform, im
                         name = image_kv_get(d->annotations, d->n_annotations,
                                             "org.opencontainers.image.ref.name");
                 if (name && !(im->repo_tags[0] = strdup(name))) {
-                        r = ij_fail(err, ENOMEM, "out of memory");
+                        r = cell_error_plain(err, ENOMEM, "out of memory");
                         goto out;
                 }
                 snprintf(at, sizeof at, "index.json.manifests[%zu]", i);
@@ -606,13 +608,13 @@ image_archive_t *image_archive_read(int fd, image_archive_member_fn cb, void *us
         int r = 0, ar;
 
         if (!a) {
-                ij_fail(err, ENOMEM, "out of memory");
+                cell_error_plain(err, ENOMEM, "out of memory");
                 return NULL;
         }
         archive_read_support_filter_all(a);
         archive_read_support_format_tar(a);
         if (archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
-                r = ij_fail(err, EINVAL, "%s", archive_error_string(a));
+                r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a));
                 goto out;
         }
         while ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN) {
@@ -621,12 +623,12 @@ image_archive_t *image_archive_read(int fd, image_archive_member_fn cb, void *us
                         goto out;
         }
         if (ar != ARCHIVE_EOF) {
-                r = ij_fail(err, EINVAL, "%s", archive_error_string(a));
+                r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a));
                 goto out;
         }
         out = calloc(1, sizeof(*out));
         if (!out) {
-                r = ij_fail(err, ENOMEM, "out of memory");
+                r = cell_error_plain(err, ENOMEM, "out of memory");
                 goto out;
         }
         /* Docker 25 and later write both; manifest.json carries RepoTags as
@@ -635,14 +637,14 @@ image_archive_t *image_archive_read(int fd, image_archive_member_fn cb, void *us
         if (mj) {
                 out->format = IMAGE_ARCHIVE_DOCKER;
                 r = mj->data ? resolve_docker(&ms, mj, out, err)
-                             : ij_fail(err, EINVAL, "manifest.json: not a JSON document");
+                             : cell_error_plain(err, EINVAL, "manifest.json: not a JSON document");
         } else if (find_member(&ms, "index.json") || find_member(&ms, "oci-layout")) {
                 out->format = IMAGE_ARCHIVE_OCI;
                 r = resolve_oci(&ms, platform, out, err);
         } else {
-                r = ij_fail(err, EINVAL,
-                            "neither manifest.json (docker-archive) nor index.json and oci-layout "
-                            "(OCI layout): not an image archive");
+                r = cell_error_plain(err, EINVAL,
+                                     "neither manifest.json (docker-archive) nor index.json and oci-layout "
+                                     "(OCI layout): not an image archive");
         }
 out:
         archive_read_free(a);

@@ -29,22 +29,9 @@ const char *image_kv_get(const image_kv_t *kv, size_t n, const char *key)
         return NULL;
 }
 
-int ij_fail(cell_error_t *err, int code, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err) {
-                va_start(ap, fmt);
-                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-                va_end(ap);
-                err->code = code;
-        }
-        return -code;
-}
-
 int ij_error(cell_error_t *err, const char *at, const char *what)
 {
-        return ij_fail(err, EINVAL, "%s: expected %s", at, what);
+        return cell_error_plain(err, EINVAL, "%s: expected %s", at, what);
 }
 
 const char *ij_path(char *buf, size_t n, const char *at, const char *key)

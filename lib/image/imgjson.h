@@ -23,12 +23,6 @@ void image_kv_free(image_kv_t *kv, size_t n);
 /* The value of KEY, or NULL. */
 const char *image_kv_get(const image_kv_t *kv, size_t n, const char *key);
 
-/* A refusal of a document: err->code = CODE (EINVAL, ENOTSUP...) for callers
- * that branch on it, but the message is only FMT, since ": Invalid argument"
- * after "manifest.layers[2].digest: expected ..." adds nothing. Returns
- * -CODE. */
-int ij_fail(cell_error_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* "AT: expected WHAT" (EINVAL); returns a negative number. */
 int ij_error(cell_error_t *err, const char *at, const char *what);
 

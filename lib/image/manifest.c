@@ -229,20 +229,20 @@ static json_t *load_document(const char *data, size_t len, const char *what, cel
         json_t *root;
 
         if (len > MANIFEST_MAX) {
-                ij_fail(err, EFBIG, "%s: larger than %d bytes", what, MANIFEST_MAX);
+                cell_error_plain(err, EFBIG, "%s: larger than %d bytes", what, MANIFEST_MAX);
                 return NULL;
         }
         /* Duplicate keys are refused: two parsers that keep different copies
          * of "layers" would see two different images under one digest. */
         root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
-                ij_fail(err, EINVAL, "%s: invalid JSON at line %d column %d: %s", what, jerr.line,
-                        jerr.column, jerr.text);
+                cell_error_plain(err, EINVAL, "%s: invalid JSON at line %d column %d: %s", what, jerr.line,
+                                 jerr.column, jerr.text);
                 return NULL;
         }
         if (!json_is_object(root)) {
                 json_decref(root);
-                ij_fail(err, EINVAL, "%s: expected a JSON object", what);
+                cell_error_plain(err, EINVAL, "%s: expected a JSON object", what);
                 return NULL;
         }
         return root;
@@ -291,10 +291,10 @@ static bool is_index_kind(image_doc_kind_t k)
 
 static int refuse_schema1(cell_error_t *err, const char *at)
 {
-        return ij_fail(err, ENOTSUP,
-                       "%s: Docker schema 1 manifests are not supported (deprecated by Docker and "
-                       "removed from registries); push the image again with a current client",
-                       at);
+        return cell_error_plain(err, ENOTSUP,
+                                "%s: Docker schema 1 manifests are not supported (deprecated by Docker and "
+                                "removed from registries); push the image again with a current client",
+                                at);
 }
 
 static int detect_json(json_t *root, const char *content_type, const char *at, image_doc_kind_t *ret,
@@ -327,27 +327,30 @@ static int detect_json(json_t *root, const char *content_type, const char *at, i
         has_image_parts = json_object_get(root, "config") || json_object_get(root, "layers");
         if (t != IMAGE_MT_NONE) {
                 if (kind_of_media_type(t, &kind) < 0)
-                        return ij_fail(err, EINVAL,
-                                       "%s.mediaType: expected a manifest or an index media type, not "
-                                       "\"%s\"",
-                                       at, mt);
+                        return cell_error_plain(
+                                err, EINVAL,
+                                "%s.mediaType: expected a manifest or an index media type, not "
+                                "\"%s\"",
+                                at, mt);
         } else if (has_manifests && !has_image_parts) {
                 kind = IMAGE_DOC_OCI_INDEX;
         } else if (has_image_parts && !has_manifests) {
                 kind = IMAGE_DOC_OCI_MANIFEST;
         } else {
-                return ij_fail(err, EINVAL,
-                               "%s: no mediaType, and the shape does not say whether it is a manifest "
-                               "(config, layers) or an index (manifests)",
-                               at);
+                return cell_error_plain(
+                        err, EINVAL,
+                        "%s: no mediaType, and the shape does not say whether it is a manifest "
+                        "(config, layers) or an index (manifests)",
+                        at);
         }
         /* A document that is both a manifest and an index would be read as
          * one by us and as the other by another tool; refuse it whatever its
          * mediaType says. */
         if (is_index_kind(kind) ? has_image_parts : has_manifests)
-                return ij_fail(err, EINVAL, "%s: %s must not have \"%s\"", at, kind_name(kind),
-                               is_index_kind(kind) ? (json_object_get(root, "config") ? "config" : "layers")
-                                                   : "manifests");
+                return cell_error_plain(err, EINVAL, "%s: %s must not have \"%s\"", at, kind_name(kind),
+                                        is_index_kind(kind)
+                                                ? (json_object_get(root, "config") ? "config" : "layers")
+                                                : "manifests");
 
         if (content_type) {
                 image_media_type_t ct = image_media_type_from_string(content_type);
@@ -357,8 +360,8 @@ static int detect_json(json_t *root, const char *content_type, const char *at, i
                         return refuse_schema1(err, at);
                 /* application/json and other generic types say nothing. */
                 if (kind_of_media_type(ct, &ck) == 0 && ck != kind)
-                        return ij_fail(err, EINVAL, "%s: the document is %s but was announced as %s", at,
-                                       kind_name(kind), content_type);
+                        return cell_error_plain(err, EINVAL, "%s: the document is %s but was announced as %s",
+                                                at, kind_name(kind), content_type);
         }
         *ret = kind;
         return 0;
@@ -446,7 +449,7 @@ image_manifest_t *image_manifest_parse(const char *data, size_t len, const char 
         if (r < 0)
                 goto out;
         if (is_index_kind(kind)) {
-                r = ij_fail(err, EINVAL, "%s: expected a manifest, got %s", at, kind_name(kind));
+                r = cell_error_plain(err, EINVAL, "%s: expected a manifest, got %s", at, kind_name(kind));
                 goto out;
         }
         m = calloc(1, sizeof(*m));
@@ -501,7 +504,7 @@ image_index_t *image_index_parse(const char *data, size_t len, const char *conte
         if (r < 0)
                 goto out;
         if (!is_index_kind(kind)) {
-                r = ij_fail(err, EINVAL, "%s: expected an index, got %s", at, kind_name(kind));
+                r = cell_error_plain(err, EINVAL, "%s: expected an index, got %s", at, kind_name(kind));
                 goto out;
         }
         idx = calloc(1, sizeof(*idx));
@@ -704,14 +707,15 @@ int image_platform_parse(const char *s, image_platform_t *ret, cell_error_t *err
                 return cell_error_set(err, ENOMEM, "platform");
         arch = strchr(copy, '/');
         if (!arch || arch == copy || !arch[1])
-                return ij_fail(err, EINVAL, "platform \"%s\": expected os/arch[/variant]", s);
+                return cell_error_plain(err, EINVAL, "platform \"%s\": expected os/arch[/variant]", s);
         *arch++ = '\0';
         variant = strchr(arch, '/');
         if (variant) {
                 *variant++ = '\0';
                 extra = strchr(variant, '/');
                 if (!*variant || extra)
-                        return ij_fail(err, EINVAL, "platform \"%s\": expected os/arch[/variant]", s);
+                        return cell_error_plain(err, EINVAL, "platform \"%s\": expected os/arch[/variant]",
+                                                s);
         }
         ret->os = lower_dup(copy);
         ret->architecture = strdup(arch);
@@ -784,7 +788,7 @@ const image_descriptor_t *image_index_match(const image_index_t *idx, const imag
         size_t len = 0;
 
         if (!want->os || !want->architecture) {
-                ij_fail(err, EINVAL, "platform: an os and an architecture are required");
+                cell_error_plain(err, EINVAL, "platform: an os and an architecture are required");
                 return NULL;
         }
         w.os = lower_dup(want->os);
@@ -835,9 +839,10 @@ const image_descriptor_t *image_index_match(const image_index_t *idx, const imag
                 }
                 if (f)
                         fclose(f);
-                ij_fail(err, ENOENT, "no manifest for %s/%s%s%s in the index (it has: %s)", want->os,
-                        want->architecture, want->variant ? "/" : "", want->variant ? want->variant : "",
-                        offered && *offered ? offered : "no platforms");
+                cell_error_plain(err, ENOENT, "no manifest for %s/%s%s%s in the index (it has: %s)", want->os,
+                                 want->architecture, want->variant ? "/" : "",
+                                 want->variant ? want->variant : "",
+                                 offered && *offered ? offered : "no platforms");
         }
         image_platform_free(&w);
         return best;

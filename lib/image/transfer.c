@@ -71,7 +71,8 @@ static struct archive *unz_open(int fd, bool more_filters, cell_error_t *err)
         archive_read_support_format_empty(a);
         if (archive_read_open_fd(a, fd, COPY_BUF) != ARCHIVE_OK ||
             archive_read_next_header(a, &e) < ARCHIVE_WARN) {
-                ij_fail(err, EINVAL, "%s", archive_error_string(a) ? archive_error_string(a) : "unreadable");
+                cell_error_plain(err, EINVAL, "%s",
+                                 archive_error_string(a) ? archive_error_string(a) : "unreadable");
                 archive_read_free(a);
                 return NULL;
         }
@@ -98,7 +99,7 @@ static int hash_uncompressed(int fd, char ret[IMAGE_DIGEST_STR_SIZE], uint64_t *
                 la_ssize_t k = archive_read_data(a, buf, COPY_BUF);
 
                 if (k < 0)
-                        return ij_fail(err, EIO, "decompressing: %s", archive_error_string(a));
+                        return cell_error_plain(err, EIO, "decompressing: %s", archive_error_string(a));
                 if (k == 0)
                         break;
                 total += (uint64_t)k;
@@ -257,10 +258,10 @@ static int load_image(load_ctx_t *c, const image_archive_t *a, const image_archi
         int r;
 
         if (!cfg)
-                return ij_fail(err, ENOENT, "config %s was not stored", im->config_path);
+                return cell_error_plain(err, ENOENT, "config %s was not stored", im->config_path);
         if (!str_eq(cfg->digest, im->config_digest))
-                return ij_fail(err, EINVAL, "config %s: digest mismatch: expected %s, got %s",
-                               im->config_path, im->config_digest, cfg->digest);
+                return cell_error_plain(err, EINVAL, "config %s: digest mismatch: expected %s, got %s",
+                                        im->config_path, im->config_digest, cfg->digest);
         str_copy(p->id, sizeof(p->id), cfg->digest);
         layers = calloc(im->n_layers + 1, sizeof(*layers));
         if (!layers)
@@ -270,17 +271,19 @@ static int load_image(load_ctx_t *c, const image_archive_t *a, const image_archi
                 char diff_id[IMAGE_DIGEST_STR_SIZE];
 
                 if (!l)
-                        return ij_fail(err, ENOENT, "layer %s was not stored", im->layers[k].path);
+                        return cell_error_plain(err, ENOENT, "layer %s was not stored", im->layers[k].path);
                 r = layer_diff_id(c->s, l->digest, l->comp, diff_id, NULL, err);
                 if (r < 0)
                         return cell_error_prefix(err, "layer %zu (%s)", k, im->layers[k].path);
                 if (!str_eq(diff_id, im->config->diff_ids[k]))
-                        return ij_fail(err, EINVAL,
-                                       "layer %zu (%s): its content has diffID %s but the config says %s", k,
-                                       im->layers[k].path, diff_id, im->config->diff_ids[k]);
+                        return cell_error_plain(
+                                err, EINVAL,
+                                "layer %zu (%s): its content has diffID %s but the config says %s", k,
+                                im->layers[k].path, diff_id, im->config->diff_ids[k]);
                 if (l->named[0] && !str_eq(l->named, l->digest) && !str_eq(l->named, diff_id))
-                        return ij_fail(err, EINVAL, "layer %zu (%s): digest mismatch: its name says %s", k,
-                                       im->layers[k].path, l->named);
+                        return cell_error_plain(err, EINVAL,
+                                                "layer %zu (%s): digest mismatch: its name says %s", k,
+                                                im->layers[k].path, l->named);
                 layers[k].media_type = image_media_type_from_string(layer_media_type(l->comp));
                 str_copy(layers[k].digest, sizeof(layers[k].digest), l->digest);
                 layers[k].size = l->size;
@@ -289,7 +292,7 @@ static int load_image(load_ctx_t *c, const image_archive_t *a, const image_archi
                 const stored_t *ms = find_stored(c, im->manifest_path);
 
                 if (!ms)
-                        return ij_fail(err, ENOENT, "manifest %s was not stored", im->manifest_path);
+                        return cell_error_plain(err, ENOENT, "manifest %s was not stored", im->manifest_path);
                 str_copy(p->digest, sizeof(p->digest), ms->digest);
                 p->size = ms->size;
                 p->media_type = image_media_type_string(im->manifest->kind == IMAGE_DOC_DOCKER_MANIFEST
@@ -367,11 +370,12 @@ int image_load(image_store_t *s, int fd, const char *tag, image_loaded_t **ret, 
                 goto out;
         }
         if (a->n_images == 0) {
-                r = ij_fail(err, EINVAL, "the archive holds no image");
+                r = cell_error_plain(err, EINVAL, "the archive holds no image");
                 goto out;
         }
         if (tag && a->n_images > 1) {
-                r = ij_fail(err, EINVAL, "a tag was given but the archive holds %zu images", a->n_images);
+                r = cell_error_plain(err, EINVAL, "a tag was given but the archive holds %zu images",
+                                     a->n_images);
                 goto out;
         }
         p = calloc(a->n_images, sizeof(*p));
@@ -489,7 +493,7 @@ int image_store_resolve(image_store_t *s, const char *name, image_store_entry_t 
                 r = image_store_lookup(s, name, ret, err);
                 /* "no such image: X", without ": No such file or directory" */
                 if (r == -ENOENT && image_ref_normalize(name, &norm, NULL) == 0)
-                        return ij_fail(err, ENOENT, "no such image: %s", norm);
+                        return cell_error_plain(err, ENOENT, "no such image: %s", norm);
                 return r;
         }
         r = image_store_list(s, &v, &n, err);
@@ -510,14 +514,14 @@ int image_store_resolve(image_store_t *s, const char *name, image_store_entry_t 
                         continue;
                 if (found >= 0 && !str_eq(v[found].digest, v[i].digest)) {
                         image_store_entries_free(v, n);
-                        return ij_fail(err, EINVAL, "image id %s is ambiguous", name);
+                        return cell_error_plain(err, EINVAL, "image id %s is ambiguous", name);
                 }
                 if (found < 0 || (!v[found].ref && v[i].ref))
                         found = (int)i;
         }
         if (found < 0) {
                 image_store_entries_free(v, n);
-                return ij_fail(err, ENOENT, "no such image: %s", name);
+                return cell_error_plain(err, ENOENT, "no such image: %s", name);
         }
         *ret = v[found];
         memset(&v[found], 0, sizeof(v[found]));
@@ -559,14 +563,14 @@ static int tar_header(struct archive *w, const char *path, int64_t size, bool di
         r = archive_write_header(w, e);
         archive_entry_free(e);
         if (r != ARCHIVE_OK)
-                return ij_fail(err, EIO, "writing %s: %s", path, archive_error_string(w));
+                return cell_error_plain(err, EIO, "writing %s: %s", path, archive_error_string(w));
         return 0;
 }
 
 static int tar_data(struct archive *w, const char *path, const void *data, size_t len, cell_error_t *err)
 {
         if (archive_write_data(w, data, len) != (la_ssize_t)len)
-                return ij_fail(err, EIO, "writing %s: %s", path, archive_error_string(w));
+                return cell_error_plain(err, EIO, "writing %s: %s", path, archive_error_string(w));
         return 0;
 }
 
@@ -599,19 +603,19 @@ static int tar_blob(struct archive *w, image_store_t *s, const char *path, const
                 if (k < 0 && !a && errno == EINTR)
                         continue;
                 if (k < 0)
-                        return ij_fail(err, EIO, "reading blob %s", digest);
+                        return cell_error_plain(err, EIO, "reading blob %s", digest);
                 if (k == 0)
                         break;
                 if (done + k > size)
-                        return ij_fail(err, EIO, "blob %s grew while it was saved", digest);
+                        return cell_error_plain(err, EIO, "blob %s grew while it was saved", digest);
                 done += k;
                 r = tar_data(w, path, buf, (size_t)k, err);
                 if (r < 0)
                         return r;
         }
         if (done != size)
-                return ij_fail(err, EIO, "blob %s: %lld bytes instead of %lld", digest, (long long)done,
-                               (long long)size);
+                return cell_error_plain(err, EIO, "blob %s: %lld bytes instead of %lld", digest,
+                                        (long long)done, (long long)size);
         return 0;
 }
 
@@ -671,8 +675,9 @@ static int save_docker(image_store_t *s, save_image_t *v, size_t n, struct archi
                         if (comp != IMAGE_COMPRESSION_NONE) {
                                 r = layer_diff_id(s, l->digest, comp, diff_id, &len, err);
                                 if (r == 0 && !str_eq(diff_id, im->config->diff_ids[k]))
-                                        r = ij_fail(err, EINVAL, "layer %s: diffID %s, config says %s",
-                                                    l->digest, diff_id, im->config->diff_ids[k]);
+                                        r = cell_error_plain(err, EINVAL,
+                                                             "layer %s: diffID %s, config says %s", l->digest,
+                                                             diff_id, im->config->diff_ids[k]);
                         }
                         if (r == 0)
                                 r = tar_blob(w, s, path, l->digest, comp != IMAGE_COMPRESSION_NONE,
@@ -846,8 +851,8 @@ int image_save(image_store_t *s, char *const *refs, size_t n, image_save_format_
                 if (r == 0 && !(v[i].config = image_config_parse(v[i].config_data, v[i].config_len, err)))
                         r = -EINVAL;
                 if (r == 0 && v[i].config->n_diff_ids != v[i].manifest->n_layers)
-                        r = ij_fail(err, EINVAL, "%zu layers but %zu diff ids", v[i].manifest->n_layers,
-                                    v[i].config->n_diff_ids);
+                        r = cell_error_plain(err, EINVAL, "%zu layers but %zu diff ids",
+                                             v[i].manifest->n_layers, v[i].config->n_diff_ids);
                 if (r < 0)
                         cell_error_prefix(err, "%s", refs[i]);
         }
@@ -857,13 +862,13 @@ int image_save(image_store_t *s, char *const *refs, size_t n, image_save_format_
         if (!w || archive_write_set_format_pax_restricted(w) != ARCHIVE_OK ||
             archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||
             archive_write_open_fd(w, fd) != ARCHIVE_OK) {
-                r = ij_fail(err, EIO, "save: %s", w ? archive_error_string(w) : "archive_write_new");
+                r = cell_error_plain(err, EIO, "save: %s", w ? archive_error_string(w) : "archive_write_new");
                 goto out;
         }
         r = format == IMAGE_SAVE_OCI_ARCHIVE ? save_oci(s, v, n, w, buf, err)
                                              : save_docker(s, v, n, w, buf, err);
         if (r == 0 && archive_write_close(w) != ARCHIVE_OK)
-                r = ij_fail(err, EIO, "save: %s", archive_error_string(w));
+                r = cell_error_plain(err, EIO, "save: %s", archive_error_string(w));
 out:
         save_images_free(v, n);
         return r;
@@ -892,7 +897,8 @@ static int json_form(const char *args, char ***ret, bool *is_json, const char *c
                 if (!s) {
                         json_decref(j);
                         strv_free(v);
-                        return ij_fail(err, EINVAL, "change \"%s\": element %zu is not a string", change, i);
+                        return cell_error_plain(err, EINVAL, "change \"%s\": element %zu is not a string",
+                                                change, i);
                 }
                 v[i] = strdup(s);
                 if (!v[i]) {
@@ -942,7 +948,7 @@ static int split_words(const char *s, char ***ret, cell_error_t *err)
                 }
                 if (q) {
                         strv_free(v);
-                        return ij_fail(err, EINVAL, "unterminated quote");
+                        return cell_error_plain(err, EINVAL, "unterminated quote");
                 }
                 word[n] = '\0';
                 if (strv_push(&v, word) < 0) {
@@ -1034,7 +1040,7 @@ int image_config_apply_change(image_run_config_t *rc, const char *change, cell_e
         while (*args == ' ' || *args == '\t')
                 args++;
         if (!*args)
-                return ij_fail(err, EINVAL, "change \"%s\": %s needs an argument", change, word);
+                return cell_error_plain(err, EINVAL, "change \"%s\": %s needs an argument", change, word);
 
         if (str_eq(word, "CMD") || str_eq(word, "ENTRYPOINT")) {
                 char ***dst = str_eq(word, "CMD") ? &rc->cmd : &rc->entrypoint;
@@ -1062,8 +1068,8 @@ int image_config_apply_change(image_run_config_t *rc, const char *change, cell_e
                         return cell_error_set(err, ENOMEM, "change");
                 if (str_eq(word, "WORKDIR") && v[0] != '/') {
                         free(v);
-                        return ij_fail(err, EINVAL, "change \"%s\": WORKDIR must be an absolute path",
-                                       change);
+                        return cell_error_plain(err, EINVAL,
+                                                "change \"%s\": WORKDIR must be an absolute path", change);
                 }
                 free(*dst);
                 *dst = v;
@@ -1091,7 +1097,8 @@ int image_config_apply_change(image_run_config_t *rc, const char *change, cell_e
                         while (*value == ' ' || *value == '\t')
                                 value++;
                         if (!*value)
-                                return ij_fail(err, EINVAL, "change \"%s\": ENV needs NAME=VALUE", change);
+                                return cell_error_plain(err, EINVAL, "change \"%s\": ENV needs NAME=VALUE",
+                                                        change);
                         kv = str_printf("%s=%s", argv[0], value);
                         if (!kv || strv_set_env(&rc->env, kv) < 0)
                                 return cell_error_set(err, ENOMEM, "change");
@@ -1102,7 +1109,7 @@ int image_config_apply_change(image_run_config_t *rc, const char *change, cell_e
 
                         if (str_eq(word, "EXPOSE")) {
                                 if (!port_valid(argv[i]))
-                                        return ij_fail(
+                                        return cell_error_plain(
                                                 err, EINVAL,
                                                 "change \"%s\": invalid port \"%s\" (PORT[/tcp|udp|sctp])",
                                                 change, argv[i]);
@@ -1113,8 +1120,9 @@ int image_config_apply_change(image_run_config_t *rc, const char *change, cell_e
                                 continue;
                         }
                         if (!eq || eq == argv[i])
-                                return ij_fail(err, EINVAL, "change \"%s\": %s needs KEY=VALUE, not \"%s\"",
-                                               change, word, argv[i]);
+                                return cell_error_plain(err, EINVAL,
+                                                        "change \"%s\": %s needs KEY=VALUE, not \"%s\"",
+                                                        change, word, argv[i]);
                         if (str_eq(word, "ENV")) {
                                 if (strv_set_env(&rc->env, argv[i]) < 0)
                                         return cell_error_set(err, ENOMEM, "change");
@@ -1126,10 +1134,11 @@ int image_config_apply_change(image_run_config_t *rc, const char *change, cell_e
                 }
                 return 0;
         }
-        return ij_fail(err, EINVAL,
-                       "change \"%s\": %s is not an instruction import can apply (CMD, ENTRYPOINT, ENV, "
-                       "EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL)",
-                       change, word);
+        return cell_error_plain(
+                err, EINVAL,
+                "change \"%s\": %s is not an instruction import can apply (CMD, ENTRYPOINT, ENV, "
+                "EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL)",
+                change, word);
 }
 
 static char *created_now(void)
@@ -1169,14 +1178,14 @@ static int import_layer(image_store_t *s, int fd, char ret[IMAGE_DIGEST_STR_SIZE
 
                 if (k < 0) {
                         image_store_blob_abort(w);
-                        return ij_fail(err, EIO, "reading the tarball: %s", archive_error_string(a));
+                        return cell_error_plain(err, EIO, "reading the tarball: %s", archive_error_string(a));
                 }
                 if (k == 0)
                         break;
                 /* A tar starts with a header whose magic is at offset 257. */
                 if (total == 0 && (k < 263 || memcmp(buf + 257, "ustar", 5) != 0)) {
                         image_store_blob_abort(w);
-                        return ij_fail(err, EINVAL, "the input is not a tar archive");
+                        return cell_error_plain(err, EINVAL, "the input is not a tar archive");
                 }
                 total += k;
                 r = image_store_blob_write(w, buf, (size_t)k, err);
@@ -1187,7 +1196,7 @@ static int import_layer(image_store_t *s, int fd, char ret[IMAGE_DIGEST_STR_SIZE
         }
         if (total == 0) {
                 image_store_blob_abort(w);
-                return ij_fail(err, EINVAL, "the tarball is empty");
+                return cell_error_plain(err, EINVAL, "the tarball is empty");
         }
         *ret_size = total;
         return image_store_blob_commit(w, NULL, ret, err);

@@ -89,7 +89,7 @@ static int clean_path(const char *in, char **ret, cell_error_t *err)
         }
         out[len] = '\0';
         if (len == 0)
-                return cg_fail(err, EINVAL, "linux.cgroupsPath: \"%s\" is the root cgroup", in);
+                return cell_error_plain(err, EINVAL, "linux.cgroupsPath: \"%s\" is the root cgroup", in);
         *ret = steal_pointer(&out);
         return 0;
 }
@@ -105,11 +105,13 @@ int cgroup_expand_slice(const char *slice, char **ret, cell_error_t *err)
                 return *ret ? 0 : cell_error_set(err, ENOMEM, "linux.cgroupsPath");
         }
         if (n <= strlen(suffix) || strcmp(slice + n - strlen(suffix), suffix) != 0 || strchr(slice, '/'))
-                return cg_fail(err, EINVAL,
-                               "linux.cgroupsPath: \"%s\" is not a slice name (like \"a-b.slice\")", slice);
+                return cell_error_plain(err, EINVAL,
+                                        "linux.cgroupsPath: \"%s\" is not a slice name (like \"a-b.slice\")",
+                                        slice);
         base = n - strlen(suffix);
         if (slice[0] == '-' || slice[base - 1] == '-' || memmem(slice, base, "--", 2))
-                return cg_fail(err, EINVAL, "linux.cgroupsPath: \"%s\" is not a valid slice name", slice);
+                return cell_error_plain(err, EINVAL, "linux.cgroupsPath: \"%s\" is not a valid slice name",
+                                        slice);
         /* Every dash starts a parent: a-b-c.slice lives in a-b.slice, which
          * lives in a.slice. At most base/2 + 1 levels of base + 7 bytes. */
         out = malloc((base / 2 + 1) * (base + 8) + 1);
@@ -142,7 +144,8 @@ static int resolve_systemd(const char *path, const char *id, char **ret, cell_er
 
         if (!path || !path[0]) {
                 if (!id || !id[0])
-                        return cg_fail(err, EINVAL, "linux.cgroupsPath: no path and no container id");
+                        return cell_error_plain(err, EINVAL,
+                                                "linux.cgroupsPath: no path and no container id");
                 *ret = str_printf("/system.slice/cell-%s.scope", id);
                 return *ret ? 0 : cell_error_set(err, ENOMEM, "linux.cgroupsPath");
         }
@@ -152,7 +155,7 @@ static int resolve_systemd(const char *path, const char *id, char **ret, cell_er
         c1 = strchr(copy, ':');
         c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2 || strchr(c2 + 1, ':'))
-                return cg_fail(
+                return cell_error_plain(
                         err, EINVAL,
                         "linux.cgroupsPath: expected \"slice:prefix:name\" for systemd cgroups, not \"%s\"",
                         path);
@@ -161,7 +164,7 @@ static int resolve_systemd(const char *path, const char *id, char **ret, cell_er
         prefix = c1 + 1;
         name = c2 + 1;
         if (!name[0] || strchr(name, '/') || strchr(prefix, '/'))
-                return cg_fail(err, EINVAL, "linux.cgroupsPath: \"%s\": bad unit name", path);
+                return cell_error_plain(err, EINVAL, "linux.cgroupsPath: \"%s\": bad unit name", path);
         if (cgroup_expand_slice(slice, &parent, err) < 0)
                 return -EINVAL;
         nl = strlen(name);
@@ -183,7 +186,7 @@ int cgroup_resolve_path(const cgroup_config_t *cfg, char **ret, cell_error_t *er
                 return clean_path(cfg->cgroups_path, ret, err);
         if (!cfg->id || !cfg->id[0] || strchr(cfg->id, '/') || strcmp(cfg->id, "..") == 0 ||
             strcmp(cfg->id, ".") == 0)
-                return cg_fail(err, EINVAL, "linux.cgroupsPath: no path and no usable container id");
+                return cell_error_plain(err, EINVAL, "linux.cgroupsPath: no path and no usable container id");
         *ret = str_printf("/cell/%s", cfg->id);
         return *ret ? 0 : cell_error_set(err, ENOMEM, "linux.cgroupsPath");
 }
@@ -354,7 +357,8 @@ static int scan_v1(cgroup_t *cg, cell_error_t *err)
                         return r;
         }
         if (cg->n == 0 || (cg->n == 1 && have_unified))
-                return cg_fail(err, ENOENT, "cgroup: no cgroup v1 hierarchy is mounted under %s", cg->root);
+                return cell_error_plain(err, ENOENT, "cgroup: no cgroup v1 hierarchy is mounted under %s",
+                                        cg->root);
         find_v2dir(cg);
         return 0;
 }
@@ -536,10 +540,10 @@ static int load_hier(cgroup_t *cg, const char *key, json_t *v, bool v2, cell_err
         cg_hier_t *h;
 
         if (!path || path[0] != '/')
-                return cg_fail(err, EINVAL, "cgroup state: bad path for \"%s\"", key);
+                return cell_error_plain(err, EINVAL, "cgroup state: bad path for \"%s\"", key);
         pl = strlen(path);
         if (pl <= rl || strcmp(path + pl - rl, cg->rel) != 0)
-                return cg_fail(err, EINVAL, "cgroup state: %s is not a path to %s", path, cg->rel);
+                return cell_error_plain(err, EINVAL, "cgroup state: %s is not a path to %s", path, cg->rel);
         cg_hier_t *nh = realloc(cg->h, (cg->n + 1) * sizeof(*nh));
         if (!nh)
                 return cell_error_set(err, ENOMEM, "cgroup state");
@@ -567,7 +571,7 @@ int cgroup_load(json_t *saved, cgroup_t **ret, cell_error_t *err)
 
         *ret = NULL;
         if (!json_is_integer(version) || !rel || rel[0] != '/')
-                return cg_fail(err, EINVAL, "cgroup state: missing version or cgroupsPath");
+                return cell_error_plain(err, EINVAL, "cgroup state: missing version or cgroupsPath");
         cg = cgroup_new(root, rel);
         if (!cg)
                 return cell_error_set(err, ENOMEM, "cgroup state");
@@ -587,14 +591,14 @@ int cgroup_load(json_t *saved, cgroup_t **ret, cell_error_t *err)
 
                 cg->ops = &cgroup_v1_ops;
                 if (!json_is_object(paths) || json_object_size(paths) == 0)
-                        return cg_fail(err, EINVAL, "cgroup state: no paths");
+                        return cell_error_plain(err, EINVAL, "cgroup state: no paths");
                 json_object_foreach(paths, key, v)
                 {
                         if ((r = load_hier(cg, key, v, strcmp(key, "unified") == 0, err)) < 0)
                                 return r;
                 }
         } else {
-                return cg_fail(err, EINVAL, "cgroup state: unknown version %d", cg->version);
+                return cell_error_plain(err, EINVAL, "cgroup state: unknown version %d", cg->version);
         }
         find_v2dir(cg);
         *ret = steal_pointer(&cg);

@@ -102,7 +102,7 @@ int cgroup_bpf_build(const cg_dev_rule_t *rules, size_t n, void **ret, size_t *r
         p.cap = 8 + ARRAY_SIZE(bits) * (5 + 5 * n);
         /* Jump offsets are 16 bits, and a section's jumps span its rules. */
         if (n > 6000)
-                return cg_fail(err, E2BIG, "linux.resources.devices: too many rules (%zu)", n);
+                return cell_error_plain(err, E2BIG, "linux.resources.devices: too many rules (%zu)", n);
         p.v = calloc(p.cap, sizeof(*p.v));
         if (!p.v)
                 return cell_error_set(err, ENOMEM, "linux.resources.devices");

@@ -189,11 +189,6 @@ extern const cgroup_ops_t cgroup_v2_ops;
 
 /* ---- shared helpers (cgroup_util.c, path resolution in cgroup.c) ---- */
 
-/* An error that is not a failed system call ("the memory controller is not
- * available"): the message as given, without ": strerror", but with code
- * kept for callers that decide on it. Returns -code. */
-int cg_fail(cell_error_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /* The resolved path of the container's cgroup inside each hierarchy,
  * "/a/b"; malloc'd. The systemd form is mapped to cgroupfs paths. */
 int cgroup_resolve_path(const cgroup_config_t *cfg, char **ret, cell_error_t *err);

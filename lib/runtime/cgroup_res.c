@@ -51,12 +51,13 @@ static int get_num(json_t *obj, const char *key, const char *field, long long mi
                 else if (d >= -0x1p63 && d < 0x1p63)
                         i = (long long)d;
                 else
-                        return cg_fail(err, ERANGE, "%s: %g is out of range", field, d);
+                        return cell_error_plain(err, ERANGE, "%s: %g is out of range", field, d);
         } else {
                 return jf_type_error(err, field, "an integer");
         }
         if (i < min || i > max)
-                return cg_fail(err, ERANGE, "%s: %lld is out of range [%lld, %lld]", field, i, min, max);
+                return cell_error_plain(err, ERANGE, "%s: %lld is out of range [%lld, %lld]", field, i, min,
+                                        max);
         ret->set = true;
         ret->v = i;
         return 0;
@@ -110,7 +111,7 @@ static int get_devnum(json_t *obj, const char *key, const char *field, bool requ
         if ((r = get_num(obj, key, field, -1, UINT32_MAX, false, &o, err)) < 0)
                 return r;
         if (!o.set && required)
-                return cg_fail(err, EINVAL, "%s: missing", field);
+                return cell_error_plain(err, EINVAL, "%s: missing", field);
         *ret = o.set ? o.v : -1;
         return 0;
 }
@@ -218,9 +219,9 @@ static int parse_throttle(json_t *b, int kind, cg_res_t *res, cell_error_t *err)
                 if ((r = get_num(e, "rate", f2, 0, INT64_MAX, true, &rate, err)) < 0)
                         return r;
                 if (!rate.set)
-                        return cg_fail(err, EINVAL, "%s: missing", f2);
+                        return cell_error_plain(err, EINVAL, "%s: missing", f2);
                 if (t->major < 0 || t->minor < 0)
-                        return cg_fail(err, EINVAL, "%s[%zu]: needs a device, not a wildcard", f, i);
+                        return cell_error_plain(err, EINVAL, "%s[%zu]: needs a device, not a wildcard", f, i);
                 t->rate = (uint64_t)rate.v;
         }
         return 0;
@@ -268,7 +269,8 @@ static int parse_blkio(json_t *b, cg_res_t *res, cell_error_t *err)
                             0)
                                 return r;
                         if (w->major < 0 || w->minor < 0)
-                                return cg_fail(err, EINVAL, "%s[%zu]: needs a device, not a wildcard", f, i);
+                                return cell_error_plain(err, EINVAL,
+                                                        "%s[%zu]: needs a device, not a wildcard", f, i);
                 }
         } else if (r < 0) {
                 return r;
@@ -313,15 +315,15 @@ static int parse_hugepages(json_t *arr, cg_res_t *res, cell_error_t *err)
                 if ((r = get_str(e, "pageSize", f2, &h->page_size, err)) < 0)
                         return r;
                 if (!h->page_size)
-                        return cg_fail(err, EINVAL, "%s: missing", f2);
+                        return cell_error_plain(err, EINVAL, "%s: missing", f2);
                 if (!page_size_valid(h->page_size))
-                        return cg_fail(err, EINVAL, "%s: \"%s\" is not a page size like \"2MB\"", f2,
-                                       h->page_size);
+                        return cell_error_plain(err, EINVAL, "%s: \"%s\" is not a page size like \"2MB\"", f2,
+                                                h->page_size);
                 snprintf(f2, sizeof(f2), "%s[%zu].limit", f, i);
                 if ((r = get_num(e, "limit", f2, 0, INT64_MAX, true, &limit, err)) < 0)
                         return r;
                 if (!limit.set)
-                        return cg_fail(err, EINVAL, "%s: missing", f2);
+                        return cell_error_plain(err, EINVAL, "%s: missing", f2);
                 h->limit = (uint64_t)limit.v;
         }
         return 0;
@@ -362,7 +364,7 @@ static int parse_network(json_t *n, cg_res_t *res, cell_error_t *err)
                 if ((r = get_str(e, "name", f2, &p->name, err)) < 0)
                         return r;
                 if (!p->name || !name_valid(p->name))
-                        return cg_fail(err, EINVAL, "%s: expected an interface name", f2);
+                        return cell_error_plain(err, EINVAL, "%s: expected an interface name", f2);
                 snprintf(f2, sizeof(f2), "%s[%zu].priority", f, i);
                 if ((r = get_num(e, "priority", f2, 0, UINT32_MAX, false, &prio, err)) < 0)
                         return r;
@@ -388,7 +390,7 @@ static int parse_rdma(json_t *o, cg_res_t *res, cell_error_t *err)
                 res->n_rdma = i;
                 snprintf(f, sizeof(f), "linux.resources.rdma.%s", key);
                 if (!name_valid(key))
-                        return cg_fail(err, EINVAL, "%s: expected a device name", f);
+                        return cell_error_plain(err, EINVAL, "%s: expected a device name", f);
                 if (!json_is_object(e))
                         return jf_type_error(err, f, "an object");
                 d->device = key;
@@ -418,7 +420,7 @@ static int parse_unified(json_t *o, cg_res_t *res, cell_error_t *err)
         {
                 snprintf(f, sizeof(f), "linux.resources.unified.%s", key);
                 if (!key[0] || strchr(key, '/') || strcmp(key, ".") == 0 || strstr(key, ".."))
-                        return cg_fail(err, EINVAL, "%s: not a cgroup file name", f);
+                        return cell_error_plain(err, EINVAL, "%s: not a cgroup file name", f);
                 if (!json_is_string(e))
                         return jf_type_error(err, f, "a string");
                 res->unified[i].key = key;
@@ -452,7 +454,7 @@ static int parse_devices(json_t *arr, cg_res_t *res, cell_error_t *err)
                 if ((r = get_bool(e, "allow", f2, &allow, err)) < 0)
                         return r;
                 if (!allow.set)
-                        return cg_fail(err, EINVAL, "%s: missing", f2);
+                        return cell_error_plain(err, EINVAL, "%s: missing", f2);
                 d->allow = allow.v;
                 snprintf(f2, sizeof(f2), "%s[%zu].type", f, i);
                 if ((r = get_str(e, "type", f2, &type, err)) < 0)
@@ -460,8 +462,8 @@ static int parse_devices(json_t *arr, cg_res_t *res, cell_error_t *err)
                 if (!type || !type[0])
                         type = "a";
                 if (strlen(type) != 1 || !strchr("acbup", type[0]))
-                        return cg_fail(err, EINVAL, "%s: expected one of a, c, b, u, p; not \"%s\"", f2,
-                                       type);
+                        return cell_error_plain(err, EINVAL, "%s: expected one of a, c, b, u, p; not \"%s\"",
+                                                f2, type);
                 d->type = type[0] == 'u' ? 'c' : type[0];
                 snprintf(f2, sizeof(f2), "%s[%zu].major", f, i);
                 if ((r = get_devnum(e, "major", f2, false, &d->major, err)) < 0)
@@ -483,8 +485,9 @@ static int parse_devices(json_t *arr, cg_res_t *res, cell_error_t *err)
                         else if (*c == 'm')
                                 d->access |= CG_DEV_MKNOD;
                         else
-                                return cg_fail(err, EINVAL, "%s: expected letters of \"rwm\", not \"%s\"", f2,
-                                               access);
+                                return cell_error_plain(err, EINVAL,
+                                                        "%s: expected letters of \"rwm\", not \"%s\"", f2,
+                                                        access);
                 }
                 /* FIFOs are not subject to the device controller. */
                 if (d->type != 'p')

@@ -19,19 +19,6 @@
 #include "fsutil.h"
 #include "strutil.h"
 
-int cg_fail(cell_error_t *err, int code, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err) {
-                va_start(ap, fmt);
-                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-                va_end(ap);
-                err->code = code;
-        }
-        return -code;
-}
-
 /* ---- controller names ---- */
 
 static const struct {
@@ -138,7 +125,8 @@ int cg_writef(cg_hier_t *h, const char *file, const char *field, cell_error_t *e
         n = vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         if (n < 0 || (size_t)n >= sizeof(buf))
-                return cg_fail(err, EINVAL, "%s: value too long for %s", field ? field : "cgroup", file);
+                return cell_error_plain(err, EINVAL, "%s: value too long for %s", field ? field : "cgroup",
+                                        file);
         return cg_write(h, file, buf, field, err);
 }
 

@@ -37,8 +37,8 @@ static cg_hier_t *v1_need(cgroup_t *cg, uint32_t bit, const char *field, cell_er
         cg_hier_t *h = v1_find(cg, bit);
 
         if (!h)
-                cg_fail(err, ENOENT, "%s: the %s controller is not mounted under %s", field,
-                        cg_controller_name(bit, false), cg->root);
+                cell_error_plain(err, ENOENT, "%s: the %s controller is not mounted under %s", field,
+                                 cg_controller_name(bit, false), cg->root);
         return h;
 }
 
@@ -62,14 +62,14 @@ static int v1_check(cgroup_t *cg, const cg_res_t *res, cell_error_t *err)
         if (res->devices_set && !v1_need(cg, CG_DEVICES, "linux.resources.devices", err))
                 return -ENOENT;
         if (res->n_hugepages && !v1_find(cg, CG_HUGETLB) && !cg->v2dir)
-                return cg_fail(
+                return cell_error_plain(
                         err, ENOENT,
                         "linux.resources.hugepageLimits: the hugetlb controller is not mounted under %s",
                         cg->root);
         if (res->n_unified && !cg->v2dir)
-                return cg_fail(err, EINVAL,
-                               "linux.resources.unified: needs cgroup v2, and %s has only v1 hierarchies",
-                               cg->root);
+                return cell_error_plain(
+                        err, EINVAL,
+                        "linux.resources.unified: needs cgroup v2, and %s has only v1 hierarchies", cg->root);
         return 0;
 }
 
@@ -88,7 +88,7 @@ static int v1_cpuset_fill(cg_hier_t *h, const cg_res_t *res, cell_error_t *err)
                         ends[n++] = i;
         ends[n++] = len;
         if (h->created >= n)
-                return cg_fail(err, EINVAL, "cpuset: %s: too deep", h->path);
+                return cell_error_plain(err, EINVAL, "cpuset: %s: too deep", h->path);
         for (size_t lvl = n - h->created; lvl < n; lvl++) {
                 for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
                         _cleanup_free_ char *src =
@@ -163,9 +163,10 @@ static int v1_memory(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_
                 uint64_t usage;
 
                 if (cg_read_u64(h, "memory.usage_in_bytes", &usage) == 0 && usage > (uint64_t)limit.v)
-                        return cg_fail(err, EBUSY,
-                                       "linux.resources.memory.limit: %lld is below the current usage %llu",
-                                       (long long)limit.v, (unsigned long long)usage);
+                        return cell_error_plain(
+                                err, EBUSY,
+                                "linux.resources.memory.limit: %lld is below the current usage %llu",
+                                (long long)limit.v, (unsigned long long)usage);
         }
         /* An unlimited memory limit with no word on swap means no swap
          * limit either; otherwise the kernel refuses a memory limit above
@@ -303,7 +304,7 @@ static int v1_cpu(cgroup_t *cg, const cg_res_t *res, cell_error_t *err)
                         /* Older kernels have no idle knob: only asking for
                          * idle is an error there. */
                         if (absent && res->cpu_idle.v)
-                                return cg_fail(
+                                return cell_error_plain(
                                         err, ENOTSUP,
                                         "linux.resources.cpu.idle: %s/cpu.idle: not supported by this kernel",
                                         h->path);
@@ -475,7 +476,7 @@ static int v1_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
         }
         if (res->n_unified) {
                 if (!cg->v2dir)
-                        return cg_fail(
+                        return cell_error_plain(
                                 err, EINVAL,
                                 "linux.resources.unified: needs cgroup v2, and %s has only v1 hierarchies",
                                 cg->root);
@@ -497,8 +498,8 @@ static int v1_freeze(cgroup_t *cg, bool frozen, cell_error_t *err)
         int r;
 
         if (!h)
-                return cg_fail(err, ENOENT, "%s: the freezer controller is not mounted under %s",
-                               frozen ? "pause" : "resume", cg->root);
+                return cell_error_plain(err, ENOENT, "%s: the freezer controller is not mounted under %s",
+                                        frozen ? "pause" : "resume", cg->root);
         for (int i = 0;; i++) {
                 ssize_t n;
 
@@ -522,8 +523,8 @@ static int v1_freeze(cgroup_t *cg, bool frozen, cell_error_t *err)
         /* Do not leave it half frozen. */
         if (frozen)
                 cg_write(h, "freezer.state", "THAWED", NULL, NULL);
-        return cg_fail(err, ETIMEDOUT, "%s: %s/freezer.state stays %s", frozen ? "pause" : "resume", h->path,
-                       state);
+        return cell_error_plain(err, ETIMEDOUT, "%s: %s/freezer.state stays %s", frozen ? "pause" : "resume",
+                                h->path, state);
 }
 
 static bool v1_is_frozen(cgroup_t *cg)

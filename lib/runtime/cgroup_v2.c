@@ -166,11 +166,11 @@ int cgroup_v2_enable_controllers(cg_hier_t *h, uint32_t need, const char *const 
         if (missing) {
                 uint32_t bit = missing & -missing;
 
-                return cg_fail(err, ENOTSUP,
-                               "%s: the %s controller is not available in the cgroup v2 hierarchy "
-                               "(cgroup.controllers: %s)",
-                               need_field[bit_index(bit)], cg_controller_name(bit, true),
-                               avail_text[0] ? avail_text : "none");
+                return cell_error_plain(err, ENOTSUP,
+                                        "%s: the %s controller is not available in the cgroup v2 hierarchy "
+                                        "(cgroup.controllers: %s)",
+                                        need_field[bit_index(bit)], cg_controller_name(bit, true),
+                                        avail_text[0] ? avail_text : "none");
         }
         /* "+a +b": every available one (as runc: stats and nested use want
          * them), or only those needed. */
@@ -236,19 +236,21 @@ static int v2_memory(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_
                 uint64_t usage;
 
                 if (cg_read_u64(h, "memory.current", &usage) == 0 && usage > (uint64_t)limit.v)
-                        return cg_fail(err, EBUSY,
-                                       "linux.resources.memory.limit: %lld is below the current usage %llu",
-                                       (long long)limit.v, (unsigned long long)usage);
+                        return cell_error_plain(
+                                err, EBUSY,
+                                "linux.resources.memory.limit: %lld is below the current usage %llu",
+                                (long long)limit.v, (unsigned long long)usage);
         }
         /* OCI's swap is memory+swap (the v1 meaning); v2 limits swap alone. */
         if (swap.set) {
                 if (swap.v == -1) {
                         snprintf(sbuf, sizeof(sbuf), "max");
                 } else if (!limit.set || limit.v == -1) {
-                        return cg_fail(err, EINVAL,
-                                       "linux.resources.memory.swap: a swap limit needs a memory limit");
+                        return cell_error_plain(
+                                err, EINVAL,
+                                "linux.resources.memory.swap: a swap limit needs a memory limit");
                 } else if (swap.v < limit.v) {
-                        return cg_fail(
+                        return cell_error_plain(
                                 err, EINVAL,
                                 "linux.resources.memory.swap: %lld is below linux.resources.memory.limit "
                                 "%lld (swap is memory+swap)",
@@ -314,9 +316,9 @@ static int v2_cpu(cgroup_t *cg, const cg_res_t *res, cell_error_t *err)
         int r;
 
         if (res->cpu_rt_runtime.set || res->cpu_rt_period.set)
-                return cg_fail(err, ENOTSUP, "%s: realtime scheduling has no cgroup v2 knob",
-                               res->cpu_rt_runtime.set ? "linux.resources.cpu.realtimeRuntime"
-                                                       : "linux.resources.cpu.realtimePeriod");
+                return cell_error_plain(err, ENOTSUP, "%s: realtime scheduling has no cgroup v2 knob",
+                                        res->cpu_rt_runtime.set ? "linux.resources.cpu.realtimeRuntime"
+                                                                : "linux.resources.cpu.realtimePeriod");
         if (res->cpu_shares.set &&
             (r = cg_writef(h, "cpu.weight", "linux.resources.cpu.shares", err, "%llu",
                            (unsigned long long)shares_to_weight(res->cpu_shares.v))) < 0)
@@ -449,8 +451,9 @@ static int v2_apply(cgroup_t *cg, const cg_res_t *res, bool update, cell_error_t
         int r;
 
         if (res->net_classid.set || res->n_net_prios)
-                return cg_fail(err, ENOTSUP,
-                               "linux.resources.network: net_cls and net_prio do not exist on cgroup v2");
+                return cell_error_plain(
+                        err, ENOTSUP,
+                        "linux.resources.network: net_cls and net_prio do not exist on cgroup v2");
         if ((r = v2_memory(cg, res, update, err)) < 0 || (r = v2_cpu(cg, res, err)) < 0)
                 return r;
         if (res->pids_limit.set) {
@@ -513,8 +516,8 @@ static int wait_frozen(cg_hier_t *h, bool frozen, cell_error_t *err)
                         return 0;
                 left = deadline - cg_now_us();
                 if (left <= 0)
-                        return cg_fail(err, ETIMEDOUT, "%s: %s/cgroup.events does not say frozen %d",
-                                       frozen ? "pause" : "resume", h->path, frozen);
+                        return cell_error_plain(err, ETIMEDOUT, "%s: %s/cgroup.events does not say frozen %d",
+                                                frozen ? "pause" : "resume", h->path, frozen);
                 poll(&pfd, 1, left > 10000 ? 10 : (int)(left / 1000) + 1);
         }
 }

@@ -28,11 +28,6 @@
 #include "seccomp.h"
 #include "strutil.h"
 
-static int pidfd_open_compat(pid_t pid)
-{
-        return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 static char *now_rfc3339(void)
 {
         struct timespec ts;
@@ -588,7 +583,7 @@ int runtime_start(const char *root, const char *id, cell_error_t *err)
                 r = cell_error_errno(err, "container \"%s\": open exec.fifo", id);
                 goto out;
         }
-        pidfd = pidfd_open_compat(st->pid);
+        pidfd = proc_pidfd_open(st->pid);
         for (;;) {
                 struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
                 ssize_t n;
@@ -701,7 +696,7 @@ int runtime_kill(const char *root, const char *id, int sig, bool all, cell_error
                 goto out;
         }
         /* A pidfd pins the process: the signal cannot reach a reused pid. */
-        pidfd = pidfd_open_compat(st->pid);
+        pidfd = proc_pidfd_open(st->pid);
         if (pidfd < 0 || proc_starttime(st->pid, NULL) != st->starttime) {
                 r = cell_error_set(err, ESRCH, "container \"%s\" is not running", id);
                 goto out;
@@ -756,7 +751,7 @@ static void reap_if_ours(pid_t pid, bool wait)
 
 static void wait_gone(pid_t pid, unsigned long long starttime, int timeout_ms)
 {
-        _cleanup_close_ int pidfd = pidfd_open_compat(pid);
+        _cleanup_close_ int pidfd = proc_pidfd_open(pid);
 
         if (pidfd >= 0 && proc_starttime(pid, NULL) == starttime) {
                 struct pollfd p = {.fd = pidfd, .events = POLLIN};

@@ -299,7 +299,7 @@ int runtime_exec(const runtime_exec_opts_t *o, int *ret_status, cell_error_t *er
                 goto out;
         if (st->cgroup && cgroup_load(st->cgroup, &cg, err) < 0)
                 goto out;
-        pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+        pidfd = proc_pidfd_open(st->pid);
         if (pidfd < 0 || proc_starttime(st->pid, NULL) != st->starttime) {
                 cell_error_set(err, ESRCH, "cannot exec in container \"%s\": its init is gone", o->id);
                 goto out;

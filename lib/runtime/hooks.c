@@ -17,11 +17,6 @@
 #include "cleanup.h"
 #include "log.h"
 
-static int pidfd_open_compat(pid_t pid)
-{
-        return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 static long now_ms(void)
 {
         struct timespec ts;
@@ -72,7 +67,7 @@ static int run_one(const spec_hook_t *h, const char *field, const char *state_js
                 sigaction(SIGPIPE, &old, NULL);
         }
         close(pipefd[1]);
-        pidfd = pidfd_open_compat(pid);
+        pidfd = proc_pidfd_open(pid);
         deadline = h->timeout > 0 ? now_ms() + h->timeout * 1000L : -1;
         for (;;) {
                 struct pollfd p = {.fd = pidfd, .events = POLLIN};

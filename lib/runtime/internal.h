@@ -45,6 +45,8 @@ char *state_to_oci_string(const runtime_state_t *st, runtime_status_t status);
  * *zombie when the process has exited but is not yet reaped. */
 unsigned long long proc_starttime(pid_t pid, bool *zombie);
 bool state_pid_alive(const runtime_state_t *st);
+/* A pidfd for pid (pins the process against pid reuse), or -1. */
+int proc_pidfd_open(pid_t pid);
 
 /* ---- sealed.c ---- */
 /* Whether this process runs from the sealed copy of the binary. */

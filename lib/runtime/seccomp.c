@@ -87,24 +87,6 @@ static void seccomp_ctx_releasep(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
-/* A mistake in the profile: the message names the field and says what is
- * wrong, which is all there is to say, so no strerror text is appended (the
- * code still tells the caller what kind of failure it is). */
-static int seccomp_config_error(cell_error_t *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int seccomp_config_error(cell_error_t *err, int code, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (err) {
-                va_start(ap, fmt);
-                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-                va_end(ap);
-                err->code = code;
-        }
-        return -code;
-}
-
 /* ---- JSON fields ---- */
 
 /* Unsigned integers up to max. spec_parse reads a document holding an
@@ -117,8 +99,8 @@ static int seccomp_json_uint(json_t *v, const char *field, uint64_t max, uint64_
                 json_int_t i = json_integer_value(v);
 
                 if (i < 0 || (uint64_t)i > max)
-                        return seccomp_config_error(err, ERANGE, "%s: %lld is out of range [0, %llu]", field,
-                                                    (long long)i, (unsigned long long)max);
+                        return cell_error_plain(err, ERANGE, "%s: %lld is out of range [0, %llu]", field,
+                                                (long long)i, (unsigned long long)max);
                 *ret = (uint64_t)i;
                 return 0;
         }
@@ -135,7 +117,7 @@ static int seccomp_json_uint(json_t *v, const char *field, uint64_t max, uint64_
                         u = (uint64_t)d;
                         if ((double)u == d) {
                                 if (u > max)
-                                        return seccomp_config_error(
+                                        return cell_error_plain(
                                                 err, ERANGE, "%s: %llu is out of range [0, %llu]", field,
                                                 (unsigned long long)u, (unsigned long long)max);
                                 *ret = u;
@@ -143,7 +125,7 @@ static int seccomp_json_uint(json_t *v, const char *field, uint64_t max, uint64_
                         }
                 }
         }
-        return seccomp_config_error(err, EINVAL, "%s: expected an unsigned integer", field);
+        return cell_error_plain(err, EINVAL, "%s: expected an unsigned integer", field);
 }
 
 /* A string member; NULL when absent or null. */
@@ -156,7 +138,7 @@ static int seccomp_json_string(json_t *obj, const char *key, const char *field, 
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_string(v))
-                return seccomp_config_error(err, EINVAL, "%s: expected a string", field);
+                return cell_error_plain(err, EINVAL, "%s: expected a string", field);
         *ret = json_string_value(v);
         return 0;
 }
@@ -171,7 +153,7 @@ static int seccomp_json_array(json_t *obj, const char *key, const char *field, j
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_array(v))
-                return seccomp_config_error(err, EINVAL, "%s: expected an array", field);
+                return cell_error_plain(err, EINVAL, "%s: expected an array", field);
         *ret = v;
         return 0;
 }
@@ -209,17 +191,16 @@ static int seccomp_parse_action(json_t *obj, const char *action_key, const char 
         if ((r = seccomp_json_string(obj, action_key, action_field, &name, err)) < 0)
                 return r;
         if (!name)
-                return seccomp_config_error(err, EINVAL, "%s: missing", action_field);
+                return cell_error_plain(err, EINVAL, "%s: missing", action_field);
         for (size_t i = 0; i < ARRAY_SIZE(seccomp_actions); i++) {
                 if (strcmp(name, seccomp_actions[i].name) != 0)
                         continue;
                 if (errno_json && !json_is_null(errno_json)) {
                         if (!seccomp_actions[i].takes_errno)
-                                return seccomp_config_error(
-                                        err, EINVAL,
-                                        "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an "
-                                        "errno, not %s",
-                                        errno_field, name);
+                                return cell_error_plain(err, EINVAL,
+                                                        "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an "
+                                                        "errno, not %s",
+                                                        errno_field, name);
                         /* SECCOMP_RET_DATA is 16 bits wide. */
                         if ((r = seccomp_json_uint(errno_json, errno_field, 0xffff, &errno_ret, err)) < 0)
                                 return r;
@@ -228,7 +209,7 @@ static int seccomp_parse_action(json_t *obj, const char *action_key, const char 
                                                       : seccomp_actions[i].action;
                 return 0;
         }
-        return seccomp_config_error(err, EINVAL, "%s: unknown action \"%s\"", action_field, name);
+        return cell_error_plain(err, EINVAL, "%s: unknown action \"%s\"", action_field, name);
 }
 
 static bool seccomp_action_is_notify(uint32_t action)
@@ -252,12 +233,12 @@ static int seccomp_add_arch(scmp_filter_ctx ctx, const char *name, const char *f
         n = strlen(name);
         if (n <= sizeof(prefix) - 1 || strncmp(name, prefix, sizeof(prefix) - 1) != 0 ||
             n - (sizeof(prefix) - 1) >= sizeof(lower))
-                return seccomp_config_error(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
+                return cell_error_plain(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
         for (size_t i = sizeof(prefix) - 1; i <= n; i++)
                 lower[i - (sizeof(prefix) - 1)] = (char)tolower((unsigned char)name[i]);
         arch = seccomp_arch_resolve_name(lower);
         if (arch == 0)
-                return seccomp_config_error(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
+                return cell_error_plain(err, EINVAL, "%s: unknown architecture \"%s\"", field, name);
         r = seccomp_arch_add(ctx, arch);
         /* EEXIST: the native architecture (always in the filter) or a
          * duplicate. EDOM: an architecture of the other byte order, which
@@ -297,14 +278,14 @@ static int seccomp_parse_flags(json_t *arr, unsigned int *ret, cell_error_t *err
                 size_t k;
 
                 if (!name)
-                        return seccomp_config_error(err, EINVAL,
-                                                    "linux.seccomp.flags[%zu]: expected a string", i);
+                        return cell_error_plain(err, EINVAL, "linux.seccomp.flags[%zu]: expected a string",
+                                                i);
                 for (k = 0; k < ARRAY_SIZE(seccomp_flags); k++)
                         if (strcmp(name, seccomp_flags[k].name) == 0)
                                 break;
                 if (k == ARRAY_SIZE(seccomp_flags))
-                        return seccomp_config_error(err, EINVAL,
-                                                    "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i, name);
+                        return cell_error_plain(err, EINVAL, "linux.seccomp.flags[%zu]: unknown flag \"%s\"",
+                                                i, name);
                 *ret |= seccomp_flags[k].flag;
         }
         return 0;
@@ -337,17 +318,17 @@ static int seccomp_parse_arg(json_t *a, const char *field, struct scmp_arg_cmp *
         int r;
 
         if (!json_is_object(a))
-                return seccomp_config_error(err, EINVAL, "%s: expected an object", field);
+                return cell_error_plain(err, EINVAL, "%s: expected an object", field);
 
         snprintf(sub, sizeof(sub), "%s.index", field);
         if (!(v = json_object_get(a, "index")))
-                return seccomp_config_error(err, EINVAL, "%s: missing", sub);
+                return cell_error_plain(err, EINVAL, "%s: missing", sub);
         if ((r = seccomp_json_uint(v, sub, SECCOMP_MAX_ARGS - 1, &index, err)) < 0)
                 return r;
 
         snprintf(sub, sizeof(sub), "%s.value", field);
         if (!(v = json_object_get(a, "value")))
-                return seccomp_config_error(err, EINVAL, "%s: missing", sub);
+                return cell_error_plain(err, EINVAL, "%s: missing", sub);
         if ((r = seccomp_json_uint(v, sub, UINT64_MAX, &value, err)) < 0)
                 return r;
 
@@ -360,12 +341,12 @@ static int seccomp_parse_arg(json_t *a, const char *field, struct scmp_arg_cmp *
         if ((r = seccomp_json_string(a, "op", sub, &op, err)) < 0)
                 return r;
         if (!op)
-                return seccomp_config_error(err, EINVAL, "%s: missing", sub);
+                return cell_error_plain(err, EINVAL, "%s: missing", sub);
         for (k = 0; k < ARRAY_SIZE(seccomp_ops); k++)
                 if (strcmp(op, seccomp_ops[k].name) == 0)
                         break;
         if (k == ARRAY_SIZE(seccomp_ops))
-                return seccomp_config_error(err, EINVAL, "%s: unknown operator \"%s\"", sub, op);
+                return cell_error_plain(err, EINVAL, "%s: unknown operator \"%s\"", sub, op);
 
         /* For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the value
          * the masked argument must equal, which is libseccomp's order. */
@@ -409,7 +390,7 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
 
         snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu]", i);
         if (!json_is_object(entry))
-                return seccomp_config_error(err, EINVAL, "%s: expected an object", field);
+                return cell_error_plain(err, EINVAL, "%s: expected an object", field);
 
         snprintf(action_field, sizeof(action_field), "%s.action", field);
         snprintf(errno_field, sizeof(errno_field), "%s.errnoRet", field);
@@ -440,8 +421,8 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
         snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu].names", i);
         names = json_object_get(entry, "names");
         if (!names || !json_is_array(names) || json_array_size(names) == 0)
-                return seccomp_config_error(err, EINVAL, "%s: expected a non-empty array of syscall names",
-                                            field);
+                return cell_error_plain(err, EINVAL, "%s: expected a non-empty array of syscall names",
+                                        field);
         n_names = json_array_size(names);
         nrs = calloc(n_names, sizeof(*nrs));
         if (!nrs)
@@ -451,7 +432,7 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
                 const char *name = json_string_value(v);
 
                 if (!name)
-                        return seccomp_config_error(err, EINVAL, "%s[%zu]: expected a string", field, k);
+                        return cell_error_plain(err, EINVAL, "%s[%zu]: expected a string", field, k);
                 nrs[k] = seccomp_syscall_resolve_name(name);
                 if (nrs[k] == __NR_SCMP_ERROR) {
                         if (first_unknown == SIZE_MAX)
@@ -461,9 +442,8 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
                 }
         }
         if (n_known == 0)
-                return seccomp_config_error(err, EINVAL, "%s[%zu]: unknown syscall \"%s\"", field,
-                                            first_unknown,
-                                            json_string_value(json_array_get(names, first_unknown)));
+                return cell_error_plain(err, EINVAL, "%s[%zu]: unknown syscall \"%s\"", field, first_unknown,
+                                        json_string_value(json_array_get(names, first_unknown)));
 
         /* libseccomp refuses a rule whose action is the default one (EACCES);
          * such a rule changes nothing, so it is left out. */
@@ -519,15 +499,15 @@ static int seccomp_export(scmp_filter_ctx ctx, seccomp_prog_t *p, cell_error_t *
                 return cell_error_errno(err, "linux.seccomp: exporting the BPF program");
         size = (size_t)st.st_size;
         if (size == 0 || size % sizeof(struct sock_filter) != 0)
-                return seccomp_config_error(
-                        err, EINVAL, "linux.seccomp: libseccomp exported %zu bytes, not a program", size);
+                return cell_error_plain(err, EINVAL,
+                                        "linux.seccomp: libseccomp exported %zu bytes, not a program", size);
         /* The kernel refuses longer programs (EINVAL); say so now, before
          * anything is created, rather than from inside the container. */
         if (size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-                return seccomp_config_error(err, E2BIG,
-                                            "linux.seccomp: the filter has %zu instructions, more than the "
-                                            "kernel's %d",
-                                            size / sizeof(struct sock_filter), BPF_MAXINSNS);
+                return cell_error_plain(err, E2BIG,
+                                        "linux.seccomp: the filter has %zu instructions, more than the "
+                                        "kernel's %d",
+                                        size / sizeof(struct sock_filter), BPF_MAXINSNS);
         insns = malloc(size);
         if (!insns)
                 return cell_error_set(err, ENOMEM, "linux.seccomp");
@@ -579,7 +559,7 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
         if (!seccomp || json_is_null(seccomp))
                 return 0;
         if (!json_is_object(seccomp))
-                return seccomp_config_error(err, EINVAL, "linux.seccomp: expected an object");
+                return cell_error_plain(err, EINVAL, "linux.seccomp: expected an object");
 
         p = calloc(1, sizeof(*p));
         if (!p)
@@ -600,10 +580,10 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
         if (listener_path && !*listener_path)
                 listener_path = NULL;
         if (listener_metadata && !listener_path)
-                return seccomp_config_error(err, EINVAL,
-                                            "linux.seccomp.listenerMetadata: set without listenerPath");
+                return cell_error_plain(err, EINVAL,
+                                        "linux.seccomp.listenerMetadata: set without listenerPath");
         if (listener_path && strlen(listener_path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
-                return seccomp_config_error(
+                return cell_error_plain(
                         err, ENAMETOOLONG,
                         "linux.seccomp.listenerPath: a unix socket path holds at most %zu bytes",
                         sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
@@ -615,8 +595,7 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
 
         ctx = seccomp_init(def_action);
         if (!ctx)
-                return seccomp_config_error(err, EINVAL,
-                                            "linux.seccomp.defaultAction: libseccomp refused it");
+                return cell_error_plain(err, EINVAL, "linux.seccomp.defaultAction: libseccomp refused it");
 
         if ((r = seccomp_json_array(seccomp, "architectures", "linux.seccomp.architectures", &arr, err)) < 0)
                 return r;
@@ -626,7 +605,7 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
 
                 snprintf(field, sizeof(field), "linux.seccomp.architectures[%zu]", i);
                 if (!json_is_string(v))
-                        return seccomp_config_error(err, EINVAL, "%s: expected a string", field);
+                        return cell_error_plain(err, EINVAL, "%s: expected a string", field);
                 if ((r = seccomp_add_arch(ctx, json_string_value(v), field, err)) < 0)
                         return r;
         }
@@ -643,13 +622,11 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
          * filter without a listener would fail those syscalls with ENOSYS
          * instead of asking anyone, which is not what the profile says. */
         if (uses_notify && !listener_path)
-                return seccomp_config_error(err, EINVAL,
-                                            "linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
+                return cell_error_plain(err, EINVAL, "linux.seccomp: SCMP_ACT_NOTIFY needs a listenerPath");
         if ((p->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) && !uses_notify)
-                return seccomp_config_error(
-                        err, EINVAL,
-                        "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs "
-                        "SCMP_ACT_NOTIFY and a listenerPath");
+                return cell_error_plain(err, EINVAL,
+                                        "linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs "
+                                        "SCMP_ACT_NOTIFY and a listenerPath");
         if (uses_notify) {
                 p->listener = true;
                 p->listener_path = strdup(listener_path);
@@ -837,14 +814,14 @@ int seccomp_send_listener(const seccomp_prog_t *p, int listener_fd, pid_t pid, c
         bool first = true;
 
         if (!p || !p->listener)
-                return seccomp_config_error(err, EINVAL, "seccomp: the filter has no listener");
+                return cell_error_plain(err, EINVAL, "seccomp: the filter has no listener");
         if (listener_fd < 0)
-                return seccomp_config_error(err, EBADF, "seccomp: no listener fd to send");
+                return cell_error_plain(err, EBADF, "seccomp: no listener fd to send");
 
         state = json_loads(state_json ? state_json : "", 0, &jerr);
         if (!state || !json_is_object(state)) {
                 json_decref(state);
-                return seccomp_config_error(err, EINVAL, "seccomp: the container state is not a JSON object");
+                return cell_error_plain(err, EINVAL, "seccomp: the container state is not a JSON object");
         }
         /* "o" hands the reference to state over to msg, also on failure. */
         msg = json_pack("{s:s, s:[s], s:I, s:o}", "ociVersion", SECCOMP_STATE_OCI_VERSION, "fds", "seccompFd",
@@ -853,7 +830,7 @@ int seccomp_send_listener(const seccomp_prog_t *p, int listener_fd, pid_t pid, c
                 return cell_error_set(err, ENOMEM, "seccomp: building the container process state");
         if (p->listener_metadata &&
             json_object_set_new(msg, "metadata", json_string(p->listener_metadata)) < 0)
-                return seccomp_config_error(err, EINVAL, "linux.seccomp.listenerMetadata: not valid UTF-8");
+                return cell_error_plain(err, EINVAL, "linux.seccomp.listenerMetadata: not valid UTF-8");
         data = json_dumps(msg, JSON_COMPACT);
         if (!data)
                 return cell_error_set(err, ENOMEM, "seccomp: building the container process state");

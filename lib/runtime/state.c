@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -99,6 +100,11 @@ unsigned long long proc_starttime(pid_t pid, bool *zombie)
         if (p)
                 start = strtoull(p, NULL, 10);
         return start;
+}
+
+int proc_pidfd_open(pid_t pid)
+{
+        return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 bool state_pid_alive(const runtime_state_t *st)

@@ -32,6 +32,19 @@ int cell_error_set(cell_error_t *err, int code, const char *fmt, ...)
         return r;
 }
 
+int cell_error_plain(cell_error_t *err, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (err) {
+                va_start(ap, fmt);
+                vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+                va_end(ap);
+                err->code = code;
+        }
+        return -code;
+}
+
 int cell_error_errno(cell_error_t *err, const char *fmt, ...)
 {
         int code = errno;

@@ -21,6 +21,11 @@ typedef struct cell_error {
  * `return cell_error_set(...)`. err may be NULL. */
 int cell_error_set(cell_error_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* For a mistake in a document (config, profile, manifest): the message names
+ * the place and says what is wrong, so no strerror text follows; err->code
+ * still carries the kind of failure. Returns -code. err may be NULL. */
+int cell_error_plain(cell_error_t *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Same as cell_error_set with code = errno. */
 int cell_error_errno(cell_error_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
