@@ -49,12 +49,27 @@ extra=
 dict=
 [ -f "$src/tests/fuzz/$target.dict" ] && dict=-dict=$src/tests/fuzz/$target.dict
 
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0}"
+
+# Inputs that once found a bug (tests/fuzz/regressions/<target>/) run first,
+# each on its own: a regression fails the run before any fuzzing.
+if [ -d "$src/tests/fuzz/regressions/$target" ]; then
+        for input in "$src/tests/fuzz/regressions/$target"/*; do
+                [ -f "$input" ] || continue
+                if ! "$build/tests/fuzz_$target" "$input" >"$out/regression.log" 2>&1; then
+                        echo "fuzz.sh: fuzz_$target fails on the regression input $input:" >&2
+                        tail -n 30 "$out/regression.log" >&2
+                        exit 1
+                fi
+        done
+fi
+
 echo "fuzz.sh: running fuzz_$target for ${seconds}s on $(ls "$out/corpus" | wc -l) seeds"
 status=0
 # shellcheck disable=SC2086
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-        "$build/tests/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+"$build/tests/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/artifacts/" \
         $extra $dict ${FUZZ_ARGS:-} "$out/corpus" || status=$?
 
