@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "layers.h"
 #include "options.h"
 #include "ref.h"
 #include "store.h"
@@ -47,6 +48,8 @@ int cmd_load(const cli_global_t *g, int argc, char **argv)
         };
         cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
         _cleanup_image_store_ image_store_t *s = NULL;
+        _cleanup_storage_ storage_t *st = NULL;
+        _cleanup_storage_stage_ storage_stage_t *stage = NULL;
         _cleanup_close_ int fd = -1;
         const char *input = NULL;
         image_loaded_t *loaded = NULL;
@@ -84,8 +87,13 @@ int cmd_load(const cli_global_t *g, int argc, char **argv)
                         return cli_fail("load", &err);
                 }
         }
-        if (cli_open_image_store(g, &s, &err) < 0 ||
-            image_load(s, fd >= 0 ? fd : STDIN_FILENO, NULL, &loaded, &n, &err) < 0)
+        /* Each layer is unpacked into the cache as it streams by, like
+         * docker load and podman load: the image is ready to run when load
+         * returns, from one read of the archive. */
+        if (cli_open_image_store(g, &s, &err) < 0 || storage_open(g->storage_root, &st, &err) < 0 ||
+            storage_stage_new(st, s, &stage, &err) < 0 ||
+            image_load_sink(s, fd >= 0 ? fd : STDIN_FILENO, NULL, storage_stage_sink(stage), &loaded, &n,
+                            &err) < 0)
                 return cli_fail("load", &err);
         for (size_t i = 0; i < n && !quiet; i++) {
                 if (!loaded[i].names[0])

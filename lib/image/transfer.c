@@ -156,10 +156,47 @@ typedef struct stored {
 
 typedef struct load_ctx {
         image_store_t *s;
+        const image_load_sink_t *sink;
         stored_t *v;
         size_t n, cap;
         char *buf;
 } load_ctx_t;
+
+/* A tar stream has "ustar" at offset 257 of its first header; a compressed
+ * one is taken on its magic (only a layer is a compressed member). */
+static bool looks_like_layer(const unsigned char *p, size_t n)
+{
+        if (detect_compression(p, n) != IMAGE_COMPRESSION_NONE)
+                return true;
+        return n >= 262 && memcmp(p + 257, "ustar", 5) == 0;
+}
+
+/* The whole chunk to the sink's fd; false when the sink stopped reading. */
+static bool sink_write(int fd, const char *p, size_t len)
+{
+        while (len > 0) {
+                ssize_t k = write(fd, p, len);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return false;
+                p += k;
+                len -= (size_t)k;
+        }
+        return true;
+}
+
+static void sink_end(const load_ctx_t *c, int *fd, const char *digest)
+{
+        if (*fd < 0)
+                return;
+        if (c->sink && c->sink->end)
+                c->sink->end(c->sink->ctx, *fd, digest);
+        else
+                close(*fd);
+        *fd = -1;
+}
 
 static bool metadata_member(const char *path)
 {
@@ -179,7 +216,7 @@ static int load_member(const char *path, const char *digest, int64_t size, image
         image_blob_writer_t *w = NULL;
         stored_t *st;
         bool first = true, strict = str_has_prefix(path, "blobs/");
-        int r;
+        int r, sink_fd = -1;
 
         if (metadata_member(path))
                 return 0;
@@ -204,23 +241,33 @@ static int load_member(const char *path, const char *digest, int64_t size, image
 
                 if (k < 0) {
                         image_store_blob_abort(w);
+                        sink_end(c, &sink_fd, NULL);
                         return cell_error_prefix(err, "storing %s", path);
                 }
                 if (k == 0)
                         break;
                 if (first) {
                         st->comp = detect_compression((const unsigned char *)c->buf, (size_t)k);
+                        if (c->sink && c->sink->begin &&
+                            looks_like_layer((const unsigned char *)c->buf, (size_t)k))
+                                sink_fd = c->sink->begin(c->sink->ctx, path);
                         first = false;
                 }
                 r = image_store_blob_write(w, c->buf, (size_t)k, err);
                 if (r < 0) {
                         image_store_blob_abort(w);
+                        sink_end(c, &sink_fd, NULL);
                         return cell_error_prefix(err, "storing %s", path);
                 }
+                /* The sink unpacks while the store hashes and writes: two
+                 * cores on one read of the archive. */
+                if (sink_fd >= 0 && !sink_write(sink_fd, c->buf, (size_t)k))
+                        sink_end(c, &sink_fd, NULL);
         }
         /* blobs/sha256/<hex> must hash to its name; a docker-archive's
          * <hex>.tar may be named by its diffID, checked once it is known. */
         r = image_store_blob_commit(w, strict ? digest : NULL, st->digest, err);
+        sink_end(c, &sink_fd, r < 0 ? NULL : st->digest);
         if (r < 0)
                 return cell_error_prefix(err, "storing %s", path);
         st->path = strdup(path);
@@ -298,6 +345,8 @@ static int load_image(load_ctx_t *c, const image_archive_t *a, const image_archi
                 p->media_type = image_media_type_string(im->manifest->kind == IMAGE_DOC_DOCKER_MANIFEST
                                                                 ? IMAGE_MT_DOCKER_MANIFEST
                                                                 : IMAGE_MT_OCI_MANIFEST);
+                if (c->sink && c->sink->image)
+                        return c->sink->image(c->sink->ctx, im->manifest, im->config, err);
                 return 0;
         }
         /* docker-archive: a manifest made here, OCI types, the layers as they
@@ -315,6 +364,8 @@ static int load_image(load_ctx_t *c, const image_archive_t *a, const image_archi
                 return cell_error_prefix(err, "manifest");
         p->size = (int64_t)len;
         p->media_type = image_media_type_string(IMAGE_MT_OCI_MANIFEST);
+        if (c->sink && c->sink->image)
+                return c->sink->image(c->sink->ctx, &m, im->config, err);
         return 0;
 }
 
@@ -349,7 +400,13 @@ static int pending_names(const image_archive_t *a, const image_archive_image_t *
 int image_load(image_store_t *s, int fd, const char *tag, image_loaded_t **ret, size_t *ret_n,
                cell_error_t *err)
 {
-        load_ctx_t c = {.s = s};
+        return image_load_sink(s, fd, tag, NULL, ret, ret_n, err);
+}
+
+int image_load_sink(image_store_t *s, int fd, const char *tag, const image_load_sink_t *sink,
+                    image_loaded_t **ret, size_t *ret_n, cell_error_t *err)
+{
+        load_ctx_t c = {.s = s, .sink = sink};
         image_archive_t *a = NULL;
         pending_t *p = NULL;
         image_loaded_t *out = NULL;

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "manifest.h"
 #include "store.h"
 
 typedef enum image_save_format {
@@ -24,6 +25,26 @@ typedef struct image_loaded {
 
 void image_loaded_free(image_loaded_t *v, size_t n);
 
+/* Where a load sends a copy of each member that starts like a layer (a tar,
+ * gzip or zstd stream) while it stores it, so that the layer is unpacked from
+ * the same read rather than from the stored blob afterwards (lib/storage's
+ * staging is the one sink). Every callback may be NULL. */
+typedef struct image_load_sink {
+        void *ctx;
+        /* A layer-like member begins: an fd to copy its bytes to, or -1 for
+         * none. Declining is never an error: the layer is unpacked later. */
+        int (*begin)(void *ctx, const char *path);
+        /* The member's bytes are all written to FD and it is stored as the
+         * blob DIGEST, or its storing failed (DIGEST is NULL). The sink
+         * closes FD. A copy that stopped short (EPIPE) is reported the same
+         * way: the sink knows what it got. */
+        void (*end)(void *ctx, int fd, const char *digest);
+        /* Every blob of an image is stored and verified, and nothing is
+         * tagged yet: a failure here fails the load before any name points
+         * at the image. */
+        int (*image)(void *ctx, const image_manifest_t *m, const image_config_t *c, cell_error_t *err);
+} image_load_sink_t;
+
 /* Read an archive from FD (a pipe is fine: one pass) into the store. Every
  * blob is written through the store's verifying writer; each layer's diffID
  * (the sha256 of its uncompressed tar) must equal the config's
@@ -34,6 +55,10 @@ void image_loaded_free(image_loaded_t *v, size_t n);
  * one image then). Images without a name are kept under their id. */
 int image_load(image_store_t *s, int fd, const char *tag, image_loaded_t **ret, size_t *ret_n,
                cell_error_t *err);
+
+/* image_load with a sink (may be NULL) that gets each layer as it streams by. */
+int image_load_sink(image_store_t *s, int fd, const char *tag, const image_load_sink_t *sink,
+                    image_loaded_t **ret, size_t *ret_n, cell_error_t *err);
 
 /* Write the images named by REFS (references, or image ids / unique id
  * prefixes of at least 12 hex digits) to FD as one archive. Deterministic:

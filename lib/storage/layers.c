@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "fsutil.h"
 #include "layer.h"
 #include "layers.h"
+#include "log.h"
 #include "strutil.h"
 
 struct storage {
@@ -385,20 +387,82 @@ static bool layer_present(storage_t *s, const char *hex)
         return ok;
 }
 
-/* Unpack one layer into a temporary directory and rename it into place as
- * hex. The caller holds the chain id's lock and has seen that hex is not
- * there. */
+/* Record a layer unpacked into the temporary directory tmp (fd tfd) and
+ * rename it into place as the chain id's hex. The caller holds the chain
+ * id's lock and has seen that hex is not there (or is stale). */
+static int layer_finish(storage_t *s, int tfd, const char *tmp, const char *chain_id, const char *diff_id,
+                        const char *parent, const char *digest, const layer_apply_result_t *res,
+                        cell_error_t *err)
+{
+        const char *hex = chain_id + strlen(SHA256_PREFIX);
+        _cleanup_free_ char *meta = NULL;
+        _cleanup_close_ int mfd = -1;
+        char boot[64];
+        size_t len;
+        json_t *j;
+        int r;
+
+        boot_id(boot);
+        j = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:s}", "chain_id", chain_id, "diff_id", diff_id,
+                      "parent", parent, "digest", digest, "size", (json_int_t)res->unpacked_size, "tar_size",
+                      (json_int_t)res->tar_size, "boot_id", boot);
+        meta = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (!meta)
+                return cell_error_set(err, ENOMEM, "layer %s: meta.json", hex);
+        len = strlen(meta);
+        mfd = openat(tfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len)
+                return cell_error_errno(err, "write %s/%s/meta.json", s->layers, tmp);
+        /* No sync: after a crash (a new boot) a layer that was not synced is
+         * not trusted — meta.json records the boot that wrote it, and
+         * layer_present unpacks it again in another boot. Syncing here
+         * flushed the whole file system (the blobs just loaded too) and was
+         * most of the time of an unpack. A stale tree under the name (from
+         * another boot) goes first. */
+        if ((r = fs_rm_rf_at(s->layers_fd, hex)) < 0)
+                return cell_error_set(err, -r, "remove the stale layer %s/%s", s->layers, hex);
+        if (renameat(s->layers_fd, tmp, s->layers_fd, hex) < 0)
+                return cell_error_errno(err, "rename %s/%s to %s", s->layers, tmp, hex);
+        if (fsync(s->layers_fd) < 0)
+                return cell_error_errno(err, "sync %s", s->layers);
+        return 0;
+}
+
+static void tmpdir_remove(storage_t *s, const char *tmp)
+{
+        _cleanup_free_ char *path = str_printf("%s/%s", s->layers, tmp);
+
+        if (path)
+                fs_rm_rf(path, NULL);
+}
+
+/* A fresh locked temporary directory with an empty diff/ in it. */
+static int tmpdir_make_diff(storage_t *s, char tmp[32], int *ret_dfd, cell_error_t *err)
+{
+        _cleanup_close_ int tfd = tmpdir_make(s, tmp, err);
+
+        if (tfd < 0)
+                return -1;
+        if (mkdirat(tfd, "diff", 0755) < 0 ||
+            (*ret_dfd = openat(tfd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+                cell_error_errno(err, "make %s/%s/diff", s->layers, tmp);
+                tmpdir_remove(s, tmp);
+                return -1;
+        }
+        return steal_fd(&tfd);
+}
+
+/* Unpack one layer from its blob into a temporary directory and rename it
+ * into place. The caller holds the chain id's lock and has seen that the
+ * layer is not there. */
 static int unpack_layer(storage_t *s, image_store_t *store, const image_descriptor_t *desc,
                         const char *diff_id, const char *chain_id, const char *parent, size_t index,
                         cell_error_t *err)
 {
-        const char *hex = chain_id + strlen(SHA256_PREFIX);
         _cleanup_close_ int tfd = -1, dfd = -1, blob = -1;
-        _cleanup_free_ char *meta = NULL;
         layer_apply_result_t res = {0};
-        char boot[64];
         char tmp[32];
-        json_t *j;
         int r;
 
         if (!image_media_type_is_layer(desc->media_type))
@@ -407,14 +471,9 @@ static int unpack_layer(storage_t *s, image_store_t *store, const image_descript
         blob = image_store_blob_open(store, desc->digest, err);
         if (blob < 0)
                 return cell_error_prefix(err, "layer %zu (%s)", index, desc->digest);
-        tfd = tmpdir_make(s, tmp, err);
+        tfd = tmpdir_make_diff(s, tmp, &dfd, err);
         if (tfd < 0)
                 return -1;
-        if (mkdirat(tfd, "diff", 0755) < 0 ||
-            (dfd = openat(tfd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-                r = cell_error_errno(err, "make %s/%s/diff", s->layers, tmp);
-                goto fail;
-        }
         r = layer_apply(dfd, blob, NULL, &res, err);
         if (r < 0) {
                 cell_error_prefix(err, "unpack layer %zu (%s)", index, desc->digest);
@@ -426,49 +485,12 @@ static int unpack_layer(storage_t *s, image_store_t *store, const image_descript
                                    index, desc->digest, res.diff_id, diff_id);
                 goto fail;
         }
-        boot_id(boot);
-        j = json_pack("{s:s, s:s, s:s?, s:s, s:I, s:I, s:s}", "chain_id", chain_id, "diff_id", diff_id,
-                      "parent", parent, "digest", desc->digest, "size", (json_int_t)res.unpacked_size,
-                      "tar_size", (json_int_t)res.tar_size, "boot_id", boot);
-        meta = j ? json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
-        json_decref(j);
-        if (!meta) {
-                r = cell_error_set(err, ENOMEM, "layer %zu: meta.json", index);
+        r = layer_finish(s, tfd, tmp, chain_id, diff_id, parent, desc->digest, &res, err);
+        if (r < 0)
                 goto fail;
-        }
-        {
-                _cleanup_close_ int mfd =
-                        openat(tfd, "meta.json", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-                size_t len = strlen(meta);
-
-                if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len) {
-                        r = cell_error_errno(err, "write %s/%s/meta.json", s->layers, tmp);
-                        goto fail;
-                }
-        }
-        /* No sync: after a crash (a new boot) a layer that was not synced is
-         * not trusted — meta.json records the boot that wrote it, and
-         * layer_present unpacks it again in another boot. Syncing here
-         * flushed the whole file system (the blobs just loaded too) and was
-         * most of the time of an unpack. A stale tree under the name (from
-         * another boot) goes first. */
-        if ((r = fs_rm_rf_at(s->layers_fd, hex)) < 0) {
-                r = cell_error_set(err, -r, "remove the stale layer %s/%s", s->layers, hex);
-                goto fail;
-        }
-        if (renameat(s->layers_fd, tmp, s->layers_fd, hex) < 0) {
-                r = cell_error_errno(err, "rename %s/%s to %s", s->layers, tmp, hex);
-                goto fail;
-        }
-        if (fsync(s->layers_fd) < 0)
-                return cell_error_errno(err, "sync %s", s->layers);
         return 0;
-fail : {
-        _cleanup_free_ char *path = str_printf("%s/%s", s->layers, tmp);
-
-        if (path)
-                fs_rm_rf(path, NULL);
-}
+fail:
+        tmpdir_remove(s, tmp);
         return r < 0 ? r : -1;
 }
 
@@ -533,6 +555,219 @@ out:
         storage_gc_unlock(s);
         image_store_unpin(store);
         return r;
+}
+
+/* ---- unpacking while loading (storage_stage_*) -------------------------- */
+
+typedef struct staged {
+        char tmp[32];  /* the temporary directory, locked through tfd */
+        int tfd, dfd;  /* it and its diff/ */
+        int rfd;       /* the pipe's read end, the thread's */
+        pthread_t thread;
+        bool joined;
+        int r; /* layer_apply's result, once joined */
+        cell_error_t err;
+        layer_apply_result_t res;
+        char digest[IMAGE_DIGEST_STR_SIZE]; /* the blob it came from; "" when storing failed */
+        bool placed;
+} staged_t;
+
+struct storage_stage {
+        storage_t *s;
+        image_store_t *store;
+        image_load_sink_t sink;
+        staged_t **v;
+        size_t n;
+        bool gc_locked;
+};
+
+/* The thread: apply the stream, then read whatever is left, so that the
+ * loader's writes never block on a reader that gave up (nor raise
+ * SIGPIPE): it sees the whole member go by either way. */
+static void *stage_thread(void *arg)
+{
+        staged_t *e = arg;
+        char buf[64 * 1024];
+        ssize_t k;
+
+        e->r = layer_apply(e->dfd, e->rfd, NULL, &e->res, &e->err);
+        while ((k = read(e->rfd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+                ;
+        return NULL;
+}
+
+static void staged_free(storage_t *s, staged_t *e)
+{
+        if (!e)
+                return;
+        if (!e->placed && e->tmp[0])
+                tmpdir_remove(s, e->tmp);
+        if (e->rfd >= 0)
+                close(e->rfd);
+        if (e->dfd >= 0)
+                close(e->dfd);
+        if (e->tfd >= 0)
+                close(e->tfd);
+        free(e);
+}
+
+static int stage_begin(void *ctx, const char *path)
+{
+        storage_stage_t *st = ctx;
+        staged_t *e, **v;
+        int p[2];
+
+        v = realloc(st->v, (st->n + 1) * sizeof(*v));
+        if (!v)
+                return -1;
+        st->v = v;
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -1;
+        e->tfd = e->dfd = e->rfd = -1;
+        e->joined = true;
+        e->tfd = tmpdir_make_diff(st->s, e->tmp, &e->dfd, NULL);
+        if (e->tfd < 0) {
+                e->tmp[0] = '\0';
+                staged_free(st->s, e);
+                return -1;
+        }
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                staged_free(st->s, e);
+                return -1;
+        }
+        /* A bigger pipe lets the two sides run on without waking each other
+         * for every chunk; the default size works too. */
+        (void)fcntl(p[1], F_SETPIPE_SZ, 1024 * 1024);
+        e->rfd = p[0];
+        if (pthread_create(&e->thread, NULL, stage_thread, e) != 0) {
+                close(p[1]);
+                staged_free(st->s, e);
+                return -1;
+        }
+        e->joined = false;
+        st->v[st->n++] = e;
+        log_debug("staging %s in %s/%s", path, st->s->layers, e->tmp);
+        return p[1];
+}
+
+static void stage_end(void *ctx, int fd, const char *digest)
+{
+        storage_stage_t *st = ctx;
+        staged_t *e = st->n ? st->v[st->n - 1] : NULL;
+
+        /* EOF for the thread: it finishes the layer (or its draining). */
+        close(fd);
+        if (!e || e->joined)
+                return;
+        pthread_join(e->thread, NULL);
+        e->joined = true;
+        close(e->rfd);
+        e->rfd = -1;
+        close(e->dfd);
+        e->dfd = -1;
+        if (digest && e->r == 0) {
+                str_copy(e->digest, sizeof(e->digest), digest);
+                return;
+        }
+        /* Not stored, or not a layer that applies: nothing to keep (the
+         * blob, if it is one of an image's layers, is unpacked again by
+         * ensure, whose error then names it). */
+        if (e->r < 0)
+                log_debug("staged layer %s not kept: %s", e->tmp, e->err.msg);
+        tmpdir_remove(st->s, e->tmp);
+        e->tmp[0] = '\0';
+}
+
+static staged_t *stage_find(storage_stage_t *st, const char *digest, const char *diff_id)
+{
+        for (size_t i = 0; i < st->n; i++) {
+                staged_t *e = st->v[i];
+
+                if (e->joined && !e->placed && e->tmp[0] && e->r == 0 && str_eq(e->digest, digest) &&
+                    str_eq(e->res.diff_id, diff_id))
+                        return e;
+        }
+        return NULL;
+}
+
+static int stage_image(void *ctx, const image_manifest_t *m, const image_config_t *c, cell_error_t *err)
+{
+        storage_stage_t *st = ctx;
+        _cleanup_strv_ char **chain = NULL, **dirs = NULL;
+
+        if (m->n_layers != c->n_diff_ids)
+                return cell_error_set(err, EINVAL, "the manifest has %zu layers but the config %zu diff_ids",
+                                      m->n_layers, c->n_diff_ids);
+        if (image_chain_ids(c->diff_ids, c->n_diff_ids, &chain, err) < 0)
+                return -1;
+        for (size_t i = 0; i < m->n_layers; i++) {
+                const char *hex = chain[i] + strlen(SHA256_PREFIX);
+                staged_t *e = stage_find(st, m->layers[i].digest, c->diff_ids[i]);
+                _cleanup_close_ int lock = -1;
+
+                if (!e || layer_present(st->s, hex))
+                        continue;
+                lock = chain_lock(st->s, hex, false, err);
+                if (lock < 0)
+                        return -1;
+                if (layer_present(st->s, hex))
+                        continue;
+                if (layer_finish(st->s, e->tfd, e->tmp, chain[i], c->diff_ids[i], i > 0 ? chain[i - 1] : NULL,
+                                 e->digest, &e->res, err) < 0)
+                        return cell_error_prefix(err, "layer %zu (%s)", i, m->layers[i].digest);
+                e->placed = true;
+        }
+        /* What was not staged (a layer the archive held twice, a stream
+         * that did not apply) is unpacked from its blob now. */
+        return storage_layers_ensure(st->s, st->store, m, c, &dirs, NULL, err);
+}
+
+int storage_stage_new(storage_t *s, image_store_t *store, storage_stage_t **ret, cell_error_t *err)
+{
+        storage_stage_t *st = calloc(1, sizeof(*st));
+        int r;
+
+        if (!st)
+                return cell_error_set(err, ENOMEM, "stage layers");
+        st->s = s;
+        st->store = store;
+        st->sink = (image_load_sink_t){
+                .ctx = st, .begin = stage_begin, .end = stage_end, .image = stage_image};
+        /* Held until the stage is freed: a gc must not take a layer placed
+         * here before the load tags its image. */
+        r = storage_gc_lock_shared(s, err);
+        if (r < 0) {
+                free(st);
+                return r;
+        }
+        st->gc_locked = true;
+        *ret = st;
+        return 0;
+}
+
+const image_load_sink_t *storage_stage_sink(storage_stage_t *st)
+{
+        return &st->sink;
+}
+
+void storage_stage_free(storage_stage_t *st)
+{
+        if (!st)
+                return;
+        for (size_t i = 0; i < st->n; i++) {
+                staged_t *e = st->v[i];
+
+                /* Only after a failed load can a thread still run: its
+                 * writer has gone, so it reads to EOF and ends. */
+                if (!e->joined)
+                        pthread_join(e->thread, NULL);
+                staged_free(st->s, e);
+        }
+        free(st->v);
+        if (st->gc_locked)
+                storage_gc_unlock(st->s);
+        free(st);
 }
 
 /* ---- what is used, gc -------------------------------------------------- */

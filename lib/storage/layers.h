@@ -14,7 +14,7 @@
  * A layer is keyed by its chain id, so it is unpacked once and shared by every
  * image that has the same stack of layers up to it. A layer directory appears
  * under its name only complete (unpacked into a temporary directory, its diffID
- * verified, synced, renamed into place); the temporary directories of dead
+ * verified, renamed into place; not synced: meta.json names the boot); the temporary directories of dead
  * writers (their flock is free) are removed by the next call. Which layers are
  * used is found by walking the image store and the containers (mark and
  * sweep), not by counters that a crash could leave wrong. See
@@ -29,6 +29,7 @@
 #include "error.h"
 #include "manifest.h"
 #include "store.h"
+#include "transfer.h"
 
 typedef struct storage storage_t;
 
@@ -69,6 +70,30 @@ int storage_image_find(image_store_t *store, const char *ref_or_id, storage_imag
 int storage_layers_ensure(storage_t *s, image_store_t *store, const image_manifest_t *m,
                           const image_config_t *c, char ***ret_dirs, char ***ret_chain_ids,
                           cell_error_t *err);
+
+/* Unpacking while loading: a stage is the sink of image_load_sink()
+ * (lib/image/transfer.h). Each layer-like member of the archive is piped to a
+ * thread that applies it into a locked temporary directory of the cache
+ * while the store writes the blob; when an image's blobs are all stored, its
+ * staged layers are renamed into place under their chain ids (a layer whose
+ * stream did not apply, or did not hash to the config's diff_id, is unpacked
+ * again from its blob by storage_layers_ensure, whose error is the load's),
+ * so a load leaves every image it stores unpacked, as docker and podman do.
+ * storage_stage_free() removes what no image used; a killed load leaves
+ * temporary directories whose lock died with it, which the next ensure or gc
+ * sweeps. */
+typedef struct storage_stage storage_stage_t;
+
+int storage_stage_new(storage_t *s, image_store_t *store, storage_stage_t **ret, cell_error_t *err);
+/* The sink to hand to image_load_sink(); valid while the stage lives. */
+const image_load_sink_t *storage_stage_sink(storage_stage_t *st);
+void storage_stage_free(storage_stage_t *st);
+
+static inline void storage_stage_freep(storage_stage_t **st)
+{
+        storage_stage_free(*st);
+}
+#define _cleanup_storage_stage_ __attribute__((cleanup(storage_stage_freep)))
 
 /* The chain ids of every image the store's index reaches (through indexes to
  * the manifests present): the layers that gc keeps. NULL-terminated. */

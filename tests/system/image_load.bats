@@ -264,6 +264,79 @@ store_clean() {
         assert_output_contains "saved by cell"
 }
 
+# chain_ids CONFIG_JSON_FILE: the chain id hex of each layer, one per line.
+chain_ids() {
+        local prev="" d c
+        for d in $(jq -r '.rootfs.diff_ids[]' "$1"); do
+                if [ -z "$prev" ]; then
+                        c=$d
+                else
+                        c="sha256:$(printf '%s %s' "$prev" "$d" | sha256sum | cut -d' ' -f1)"
+                fi
+                echo "${c#sha256:}"
+                prev=$c
+        done
+}
+
+@test "load: every layer is unpacked while it loads, from the same read of the archive" {
+        run ci load -i "$IMG_DIR/big-docker.tar"
+        assert_success
+        skopeo inspect --config oci:"$STORE":docker.io/example/big:1 >"$TEST_DIR/config.json"
+        local n=0 hex
+        for hex in $(chain_ids "$TEST_DIR/config.json"); do
+                n=$((n + 1))
+                [ -f "$SR/layers/$hex/meta.json" ] || {
+                        echo "layer $hex is not unpacked after load" >&2
+                        ls -la "$SR/layers" >&2
+                        return 1
+                }
+                assert_equal "$(jq -r .chain_id "$SR/layers/$hex/meta.json")" "sha256:$hex"
+        done
+        [ "$n" -ge 1 ]
+        # The 8 MiB file of the image is there, whole.
+        [ "$(find "$SR/layers" -name random -size 8M | wc -l)" -ge 1 ]
+        # No staging directory is left behind.
+        [ -z "$(find "$SR/layers" -maxdepth 1 -name '.tmp-*')" ]
+        # image unpack finds them all and unpacks nothing again.
+        run ci image unpack example/big:1
+        assert_success
+        store_clean
+}
+
+@test "load: a layer with an entry that climbs out of it fails the load, names the entry, tags nothing" {
+        mkdir "$TEST_DIR/x"
+        python3 - "$TEST_DIR/x" <<'PY'
+import hashlib, io, json, sys, tarfile
+d = sys.argv[1]
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+    for name, data in (("ok", b"fine\n"), ("../../escaped-by-load", b"pwned\n")):
+        ti = tarfile.TarInfo(name)
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+layer = buf.getvalue()
+diff = "sha256:" + hashlib.sha256(layer).hexdigest()
+open(f"{d}/layer.tar", "wb").write(layer)
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                  "rootfs": {"type": "layers", "diff_ids": [diff]}}).encode()
+cid = hashlib.sha256(cfg).hexdigest()
+open(f"{d}/{cid}.json", "wb").write(cfg)
+json.dump([{"Config": f"{cid}.json", "RepoTags": ["example/climb:1"], "Layers": ["layer.tar"]}],
+          open(f"{d}/manifest.json", "w"))
+PY
+        tar -C "$TEST_DIR/x" -cf "$TEST_DIR/climb.tar" .
+        run ci load -i "$TEST_DIR/climb.tar"
+        assert_failure
+        echo "$output"
+        assert_output_contains "escaped-by-load"
+        [ ! -e "$SR/escaped-by-load" ] && [ ! -e "$TEST_DIR/escaped-by-load" ] && [ ! -e /var/tmp/escaped-by-load ]
+        [ -z "$(find "$SR/layers" -maxdepth 1 -name '.tmp-*')" ]
+        run jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | map(select(. != null)) | length' \
+                "$STORE/index.json"
+        assert_equal "$output" "0"
+        store_clean
+}
+
 @test "load killed with SIGKILL at random moments, 25 times: the store stays consistent" {
         local pid kills=0 attempts=0 complete_before want_small
         ci load -q -i "$IMG_DIR/small-docker.tar"
@@ -310,6 +383,14 @@ store_clean() {
         [ "$kills" -ge 25 ]
         ci load -q -i "$IMG_DIR/big-docker.tar"
         store_clean
+        # The staging directories of the killed loads are gone (swept by the
+        # last load), and the layer is in place.
+        [ -z "$(find "$SR/layers" -maxdepth 1 -name '.tmp-*')" ]
+        skopeo inspect --config oci:"$STORE":docker.io/example/big:1 >"$TEST_DIR/config.json"
+        local hex
+        for hex in $(chain_ids "$TEST_DIR/config.json"); do
+                [ -f "$SR/layers/$hex/meta.json" ]
+        done
         assert_equal "$(skopeo inspect --raw oci:"$STORE":docker.io/example/big:1 | jq -r .config.digest)" \
                 "$(config_digest docker-archive:"$IMG_DIR/big-docker.tar")"
 }
