@@ -719,25 +719,6 @@ out:
         return r;
 }
 
-/* The parent pid of a process (field 4 of /proc/PID/stat), or -1. */
-static pid_t proc_ppid(pid_t pid)
-{
-        char path[64], buf[512];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-        char *p;
-
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-                return -1;
-        buf[n] = '\0';
-        p = strrchr(buf, ')');
-        if (!p || !p[1] || !p[2] || !p[3])
-                return -1;
-        return (pid_t)strtol(p + 4, NULL, 10);
-}
-
 /* In process (an engine calling the library), the container's init and a
  * detached exec's process are the caller's own children: reap them once
  * they are gone, or they stay zombies — and a pid namespace whose member is

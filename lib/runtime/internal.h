@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "proc.h"
 #include "runtime.h"
 #include "spec.h"
 
@@ -41,12 +42,7 @@ runtime_status_t state_status(const char *dir, const runtime_state_t *st);
 json_t *state_to_oci(const runtime_state_t *st, runtime_status_t status);
 char *state_to_oci_string(const runtime_state_t *st, runtime_status_t status);
 
-/* Start time of a process (field 22 of /proc/PID/stat), 0 when gone; sets
- * *zombie when the process has exited but is not yet reaped. */
-unsigned long long proc_starttime(pid_t pid, bool *zombie);
 bool state_pid_alive(const runtime_state_t *st);
-/* A pidfd for pid (pins the process against pid reuse), or -1. */
-int proc_pidfd_open(pid_t pid);
 
 /* ---- sealed.c ---- */
 /* Whether this process runs from the sealed copy of the binary. */

@@ -137,6 +137,18 @@ done:
         return 0;
 }
 
+int runtime_create_attached(const runtime_create_opts_t *o, pid_t *ret_pid, int *ret_master, cell_error_t *err)
+{
+        created_t c = {.pid = -1, .master = -1};
+        int r = create_container(o, true, &c, err);
+
+        if (r < 0)
+                return r;
+        *ret_pid = c.pid;
+        *ret_master = c.master;
+        return 0;
+}
+
 int runtime_run(const runtime_create_opts_t *o, int *ret_status, cell_error_t *err)
 {
         created_t c = {.pid = -1, .master = -1};

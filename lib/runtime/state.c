@@ -64,49 +64,6 @@ char *state_dir(const char *root, const char *id)
         return str_printf("%s/%s", root, id);
 }
 
-unsigned long long proc_starttime(pid_t pid, bool *zombie)
-{
-        char path[64], buf[1024];
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-        char *p;
-        unsigned long long start = 0;
-
-        if (zombie)
-                *zombie = false;
-        if (pid <= 0)
-                return 0;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        n = read(fd, buf, sizeof(buf) - 1);
-        if (n <= 0)
-                return 0;
-        buf[n] = '\0';
-        /* comm may hold spaces and parentheses: fields start after the last ')'. */
-        p = strrchr(buf, ')');
-        if (!p || p[1] != ' ')
-                return 0;
-        p += 2;
-        if (zombie)
-                *zombie = (*p == 'Z' || *p == 'X');
-        /* p is at field 3 (state); the start time is field 22. */
-        for (int field = 3; field < 22 && p; field++) {
-                p = strchr(p, ' ');
-                if (p)
-                        p++;
-        }
-        if (p)
-                start = strtoull(p, NULL, 10);
-        return start;
-}
-
-int proc_pidfd_open(pid_t pid)
-{
-        return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 bool state_pid_alive(const runtime_state_t *st)
 {
         bool zombie = false;
