@@ -7,6 +7,7 @@
 # Targets (tests/fuzz/fuzz_<target>.c, seeds in tests/fuzz/corpus/<target>/):
 #   spec      the config.json parser
 #   seccomp   the linux.seccomp compiler (compiles only, never installs)
+#   seccomp_profile  Docker-format seccomp profiles (lib/engine), converted then compiled
 #   ref       image references and digests (lib/image/ref.c, digest.c)
 #   manifest  the OCI/Docker manifest and index parsers (lib/image/manifest.c)
 #   image_config  the image config parser (lib/image/config.c)
