@@ -137,7 +137,8 @@ done:
         return 0;
 }
 
-int runtime_create_attached(const runtime_create_opts_t *o, pid_t *ret_pid, int *ret_master, cell_error_t *err)
+int runtime_create_attached(const runtime_create_opts_t *o, pid_t *ret_pid, int *ret_master,
+                            cell_error_t *err)
 {
         created_t c = {.pid = -1, .master = -1};
         int r = create_container(o, true, &c, err);

@@ -47,7 +47,8 @@ int runtime_create(const runtime_create_opts_t *o, cell_error_t *err);
  * init is the caller's child (ret_pid), and when process.terminal is set and
  * no console socket is given, the pty master stays in process (ret_master;
  * else -1). The container's stdio is the caller's fds 0, 1 and 2. */
-int runtime_create_attached(const runtime_create_opts_t *o, pid_t *ret_pid, int *ret_master, cell_error_t *err);
+int runtime_create_attached(const runtime_create_opts_t *o, pid_t *ret_pid, int *ret_master,
+                            cell_error_t *err);
 int runtime_start(const char *root, const char *id, cell_error_t *err);
 
 /* create + start; unless detached, waits for the process, forwards signals,

@@ -560,9 +560,9 @@ out:
 /* ---- unpacking while loading (storage_stage_*) -------------------------- */
 
 typedef struct staged {
-        char tmp[32];  /* the temporary directory, locked through tfd */
-        int tfd, dfd;  /* it and its diff/ */
-        int rfd;       /* the pipe's read end, the thread's */
+        char tmp[32]; /* the temporary directory, locked through tfd */
+        int tfd, dfd; /* it and its diff/ */
+        int rfd;      /* the pipe's read end, the thread's */
         pthread_t thread;
         bool joined;
         int r; /* layer_apply's result, once joined */
@@ -732,8 +732,8 @@ int storage_stage_new(storage_t *s, image_store_t *store, storage_stage_t **ret,
                 return cell_error_set(err, ENOMEM, "stage layers");
         st->s = s;
         st->store = store;
-        st->sink = (image_load_sink_t){
-                .ctx = st, .begin = stage_begin, .end = stage_end, .image = stage_image};
+        st->sink =
+                (image_load_sink_t){.ctx = st, .begin = stage_begin, .end = stage_end, .image = stage_image};
         /* Held until the stage is freed: a gc must not take a layer placed
          * here before the load tags its image. */
         r = storage_gc_lock_shared(s, err);
