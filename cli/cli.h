@@ -9,6 +9,7 @@
 typedef struct {
         const char *root;
         const char *storage_root; /* images, layers: --storage-root, $CELL_STORAGE_ROOT, /var/lib/cell */
+        const char *run_root;     /* the engine's volatile state: --runroot, $CELL_RUNROOT, /run/cell */
         bool debug;
         bool systemd_cgroup;
         char **argv; /* the whole command line and environment, to re-execute */

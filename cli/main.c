@@ -45,6 +45,35 @@ static int cmd_from_image_module(const cli_global_t *g, int argc, char **argv)
         return fn(g, argc, argv);
 }
 
+/* The engine's container commands are in the same module: "run" runs the
+ * module's cmd_engine_run. */
+static int cmd_from_engine_module(const cli_global_t *g, int argc, char **argv)
+{
+        char sym[64];
+        char *saved = argv[0];
+        int r;
+
+        /* "container ls" is "ps", "container rm" is "rm", ... */
+        if (strcmp(argv[0], "container") == 0) {
+                if (argc < 2) {
+                        fprintf(stderr, "cell container: a subcommand is needed (ls, rm, inspect, ...)\n");
+                        return 2;
+                }
+                argc--;
+                argv++;
+                saved = argv[0];
+                if (strcmp(argv[0], "ls") == 0 || strcmp(argv[0], "list") == 0)
+                        argv[0] = (char *)"ps";
+        }
+        snprintf(sym, sizeof(sym), "engine_%s", argv[0]);
+        argv[0] = sym;
+        r = cmd_from_image_module(g, argc, argv);
+        argv[0] = saved;
+        return r;
+}
+
+/* The runc-compatible command set: what containerd, podman, CRI-O and the
+ * OCI validation suite call (see main() for when it is chosen). */
 static const cli_command_t commands[] = {
         {"create", cmd_create, CLI_SEAL_PER_BUNDLE, "create a container from a bundle"},
         {"start", cmd_start, CLI_SEAL_NEVER, "start a created container"},
@@ -73,6 +102,60 @@ static const cli_command_t commands[] = {
         {"import", cmd_from_image_module, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
         {NULL, NULL, false, NULL},
 };
+
+/* The engine's command set, Docker's: containers from images. */
+enum { CLI_SEAL_ENGINE_RUN = 100 };
+static const cli_command_t engine_commands[] = {
+        {"run", cmd_from_engine_module, CLI_SEAL_ENGINE_RUN, "run a command in a new container"},
+        {"create", cmd_from_engine_module, CLI_SEAL_NEVER, "create a new container"},
+        {"start", cmd_from_engine_module, CLI_SEAL_ALWAYS, "start stopped containers"},
+        {"stop", cmd_from_engine_module, CLI_SEAL_NEVER, "stop running containers"},
+        {"restart", cmd_from_engine_module, CLI_SEAL_ALWAYS, "restart containers"},
+        {"kill", cmd_from_engine_module, CLI_SEAL_NEVER, "kill running containers"},
+        {"rm", cmd_from_engine_module, CLI_SEAL_NEVER, "remove containers"},
+        {"ps", cmd_from_engine_module, CLI_SEAL_NEVER, "list containers"},
+        {"logs", cmd_from_engine_module, CLI_SEAL_NEVER, "fetch the logs of a container"},
+        {"wait", cmd_from_engine_module, CLI_SEAL_NEVER,
+         "wait for containers to stop, print their exit codes"},
+        {"inspect", cmd_from_engine_module, CLI_SEAL_NEVER, "show a container's record"},
+        {"exec", cmd_from_engine_module, CLI_SEAL_ALWAYS, "run a command in a running container"},
+        {"pause", cmd_from_engine_module, CLI_SEAL_NEVER, "pause every process of containers"},
+        {"unpause", cmd_from_engine_module, CLI_SEAL_NEVER, "unpause containers"},
+        {"rename", cmd_from_engine_module, CLI_SEAL_NEVER, "rename a container"},
+        {"diff", cmd_from_engine_module, CLI_SEAL_NEVER, "the changes of a container's file system"},
+        {"container", cmd_from_engine_module, CLI_SEAL_NEVER, "container commands (ls, rm, inspect, ...)"},
+        {"images", cmd_from_image_module, CLI_SEAL_NEVER, "list images"},
+        {"image", cmd_from_image_module, CLI_SEAL_NEVER,
+         "manage images (ls, base, inspect, prune, check, layers...)"},
+        {"tag", cmd_from_image_module, CLI_SEAL_NEVER, "give an image another name"},
+        {"rmi", cmd_from_image_module, CLI_SEAL_NEVER, "remove images"},
+        {"history", cmd_from_image_module, CLI_SEAL_NEVER, "show the history of an image"},
+        {"system", cmd_from_image_module, CLI_SEAL_NEVER, "system df: disk usage"},
+        {"load", cmd_from_image_module, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
+        {"save", cmd_from_image_module, CLI_SEAL_NEVER, "save images to a tar archive"},
+        {"import", cmd_from_image_module, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
+        {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json (the runtime's)"},
+        {"features", cmd_features, CLI_SEAL_NEVER, "print the runtime's features"},
+        {NULL, NULL, false, NULL},
+};
+
+/* Whether `run`'s container could reach cell's binary before it is sealed
+ * away: it shares the host's pid namespace (--pid host: the monitor is
+ * visible and dumpable) or has CAP_SYS_PTRACE (--privileged, --cap-add).
+ * Read conservatively from the whole command line: a false yes only costs
+ * the copy into a sealed memfd. */
+static bool engine_run_needs_seal(int argc, char **argv)
+{
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+
+                if (strcmp(a, "--privileged") == 0 || strncmp(a, "--cap-add", 9) == 0 ||
+                    strcmp(a, "--pid=host") == 0 ||
+                    (strcmp(a, "--pid") == 0 && i + 1 < argc && strcmp(argv[i + 1], "host") == 0))
+                        return true;
+        }
+        return false;
+}
 
 static char *last_cmd_name;
 
@@ -112,12 +195,23 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
         return 2;
 }
 
-static void usage(FILE *f)
+static void usage(FILE *f, bool runtime_mode)
 {
-        fprintf(f, "usage: cell [--root DIR] [--storage-root DIR] [--log FILE] [--log-format text|json] "
-                   "[--debug] COMMAND [ARGS]\n\n"
-                   "An OCI container runtime (runc-compatible command set).\n\ncommands:\n");
-        for (const cli_command_t *c = commands; c->name; c++)
+        if (runtime_mode) {
+                fprintf(f, "usage: cell-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] "
+                           "COMMAND [ARGS]\n\n"
+                           "An OCI container runtime (runc-compatible command set; also `cell runtime "
+                           "COMMAND`,\n"
+                           "or cell with --root).\n\ncommands:\n");
+                for (const cli_command_t *c = commands; c->name; c++)
+                        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+                return;
+        }
+        fprintf(f, "usage: cell [--storage-root DIR] [--runroot DIR] [--debug] COMMAND [ARGS]\n\n"
+                   "A daemonless container engine with Docker's commands. The OCI runtime's\n"
+                   "runc-compatible commands: cell-runtime, `cell runtime COMMAND`, or cell --root DIR.\n\n"
+                   "commands:\n");
+        for (const cli_command_t *c = engine_commands; c->name; c++)
                 fprintf(f, "  %-10s %s\n", c->name, c->summary);
 }
 
@@ -143,27 +237,27 @@ enum {
         OPT_HELP,
         OPT_VERSION,
         OPT_STORAGE_ROOT,
+        OPT_RUNROOT,
 };
 
 int main(int argc, char **argv, char **envp)
 {
         static const cli_option_t opts[] = {
-                {"root", 0, true, OPT_ROOT},
-                {"storage-root", 0, true, OPT_STORAGE_ROOT},
-                {"log", 0, true, OPT_LOG},
-                {"log-format", 0, true, OPT_LOG_FORMAT},
-                {"debug", 0, false, OPT_DEBUG},
-                {"systemd-cgroup", 0, false, OPT_SYSTEMD_CGROUP},
-                {"rootless", 0, true, OPT_ROOTLESS},
-                {"criu", 0, true, OPT_CRIU},
-                {"help", 'h', false, OPT_HELP},
-                {"version", 'v', false, OPT_VERSION},
-                {"storage-root", 0, true, OPT_STORAGE_ROOT},
-                {NULL, 0, false, 0},
+                {"root", 0, true, OPT_ROOT},         {"storage-root", 0, true, OPT_STORAGE_ROOT},
+                {"log", 0, true, OPT_LOG},           {"log-format", 0, true, OPT_LOG_FORMAT},
+                {"debug", 0, false, OPT_DEBUG},      {"systemd-cgroup", 0, false, OPT_SYSTEMD_CGROUP},
+                {"rootless", 0, true, OPT_ROOTLESS}, {"criu", 0, true, OPT_CRIU},
+                {"help", 'h', false, OPT_HELP},      {"version", 'v', false, OPT_VERSION},
+                {"runroot", 0, true, OPT_RUNROOT},   {NULL, 0, false, 0},
         };
         cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
         cli_global_t g = {.root = NULL};
-        const char *log_path = NULL;
+        const cli_command_t *table;
+        const char *log_path = NULL, *base = strrchr(argv[0], '/');
+        /* The runtime's command set when called as cell-runtime (what
+         * containerd, podman and CRI-O are pointed at), as `cell runtime
+         * ...`, or with one of runc's global options. */
+        bool runtime_mode = strcmp(base ? base + 1 : argv[0], "cell-runtime") == 0;
         cell_log_format_t log_format = CELL_LOG_TEXT;
         int id;
 
@@ -174,12 +268,17 @@ int main(int argc, char **argv, char **envp)
                         return 2;
                 case OPT_ROOT:
                         g.root = p.value;
+                        runtime_mode = true;
+                        break;
+                case OPT_RUNROOT:
+                        g.run_root = p.value;
                         break;
                 case OPT_STORAGE_ROOT:
                         g.storage_root = p.value;
                         break;
                 case OPT_LOG:
                         log_path = p.value;
+                        runtime_mode = true;
                         break;
                 case OPT_LOG_FORMAT:
                         if (strcmp(p.value, "json") == 0)
@@ -197,12 +296,14 @@ int main(int argc, char **argv, char **envp)
                         break;
                 case OPT_SYSTEMD_CGROUP:
                         g.systemd_cgroup = !p.value;
+                        runtime_mode = true;
                         break;
                 case OPT_ROOTLESS:
                 case OPT_CRIU:
+                        runtime_mode = true;
                         break; /* accepted for runc compatibility */
                 case OPT_HELP:
-                        usage(stdout);
+                        usage(stdout, runtime_mode);
                         return 0;
                 case OPT_VERSION:
                         printf("cell version %s\nspec: 1.2.0\n", CELL_VERSION);
@@ -221,8 +322,15 @@ int main(int argc, char **argv, char **envp)
                 g.storage_root = getenv("CELL_STORAGE_ROOT");
         if (!g.storage_root || !*g.storage_root)
                 g.storage_root = "/var/lib/cell";
+        if (!g.run_root)
+                g.run_root = getenv("CELL_RUNROOT");
+        if (p.index < argc && strcmp(argv[p.index], "runtime") == 0) {
+                runtime_mode = true;
+                p.index++;
+        }
+        table = runtime_mode ? commands : engine_commands;
         if (p.index >= argc) {
-                usage(stderr);
+                usage(stderr, runtime_mode);
                 return 2;
         }
         if (strcmp(argv[p.index], "version") == 0 || strcmp(argv[p.index], "--version") == 0) {
@@ -230,16 +338,21 @@ int main(int argc, char **argv, char **envp)
                 return 0;
         }
         if (strcmp(argv[p.index], "help") == 0) {
-                usage(stdout);
+                usage(stdout, runtime_mode);
                 return 0;
         }
-        for (const cli_command_t *c = commands; c->name; c++) {
+        for (const cli_command_t *c = table; c->name; c++) {
+                bool seal;
+
                 if (strcmp(c->name, argv[p.index]) != 0)
                         continue;
                 last_cmd_name = (char *)c->name;
                 g.argv = argv;
                 g.envp = envp;
-                if (c->starts_containers == CLI_SEAL_ALWAYS && !getenv("CELL_NO_SEALED_BINARY")) {
+                seal = c->starts_containers == CLI_SEAL_ALWAYS ||
+                       (c->starts_containers == CLI_SEAL_ENGINE_RUN &&
+                        engine_run_needs_seal(argc - p.index, argv + p.index));
+                if (seal && !getenv("CELL_NO_SEALED_BINARY")) {
                         cell_error_t err = {0};
                         /* Returns only when already sealed or on failure. */
                         if (runtime_ensure_sealed_binary(argv, envp, &err) < 0)
@@ -248,6 +361,6 @@ int main(int argc, char **argv, char **envp)
                 return c->fn(&g, argc - p.index, argv + p.index);
         }
         fprintf(stderr, "cell: unknown command \"%s\"\n", argv[p.index]);
-        usage(stderr);
+        usage(stderr, runtime_mode);
         return 2;
 }
