@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <strings.h>
 #include <sys/capability.h>
 #include <unistd.h>
@@ -154,9 +155,12 @@ int engine_caps_resolve(char *const *add, char *const *drop, bool privileged, ch
 
         if (privileged || add_all) {
                 /* Docker: --privileged ignores --cap-drop; --cap-add ALL
-                 * keeps it. */
+                 * keeps it. "Every capability" is every one this process
+                 * can give: a capability outside our own bounding set (a
+                 * sandbox without CAP_SYS_RESOURCE) cannot be granted, and
+                 * asking for it would fail the container. */
                 for (int v = 0; v <= last; v++)
-                        result[v] = privileged || !drop_set[v];
+                        result[v] = (privileged || !drop_set[v]) && prctl(PR_CAPBSET_READ, v, 0, 0, 0) == 1;
         } else if (drop_all) {
                 memcpy(result, add_set, sizeof(result));
         } else {

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -173,6 +174,24 @@ static const char *env_path(char *const *env)
         return NULL;
 }
 
+/* The program starts with every signal deliverable and at its default
+ * action, whatever its runtime's caller had: an engine that blocks the
+ * signals it forwards (to read them from a signalfd), or a shell that
+ * ignores SIGINT in background jobs, must not pass that on — a container's
+ * pid 1 with SIGTERM blocked can never be stopped by it. execve keeps a
+ * blocked mask and ignored signals, so they are reset here, last. */
+static void reset_signals(void)
+{
+        struct sigaction dfl = {.sa_handler = SIG_DFL};
+        sigset_t none;
+
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        sigaction(sig, &dfl, NULL); /* fails harmlessly for the few the libc reserves */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int process_exec(const spec_t *spec, cell_error_t *err)
 {
         char *const *argv = spec->process.args;
@@ -181,6 +200,8 @@ int process_exec(const spec_t *spec, cell_error_t *err)
         const char *path;
         char buf[PATH_MAX];
         int saved = ENOENT;
+
+        reset_signals();
 
         if (strchr(argv[0], '/')) {
                 execve(argv[0], argv, env);

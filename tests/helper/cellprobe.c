@@ -26,7 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -547,6 +550,39 @@ static int cmd_chown(char **argv)
         return 0;
 }
 
+/* try SYSCALL: attempt a privileged system call and print "ok" or the
+ * errno's name (EPERM, ENOSYS...), what a seccomp profile or a missing
+ * capability makes of it. Exit 0 either way: the output is the answer. */
+static int cmd_try(char **argv)
+{
+        const char *what = argv[0];
+        long r;
+
+        errno = 0;
+        if (strcmp(what, "unshare") == 0)
+                r = unshare(CLONE_NEWUTS);
+        else if (strcmp(what, "mount") == 0)
+                r = mount("none", "/tmp", "tmpfs", 0, NULL);
+        else if (strcmp(what, "keyctl") == 0)
+                r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
+        else if (strcmp(what, "kexec_load") == 0)
+                r = syscall(SYS_kexec_load, 0UL, 0UL, NULL, 0UL);
+        else if (strcmp(what, "chmod") == 0)
+                r = chmod("/", 0755);
+        else
+                return usage_error("try: unshare, mount, keyctl, kexec_load or chmod");
+        if (r >= 0) {
+                printf("ok\n");
+                return 0;
+        }
+        printf("%s\n", errno == EPERM    ? "EPERM"
+                       : errno == EACCES ? "EACCES"
+                       : errno == ENOSYS ? "ENOSYS"
+                       : errno == EINVAL ? "EINVAL"
+                                         : strerror(errno));
+        return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
@@ -878,6 +914,7 @@ static const struct command commands[] = {
         {"write", 2, cmd_write, " PATH TEXT"},
         {"stat", 1, cmd_stat, " PATH"},
         {"chown", 3, cmd_chown, " PATH UID GID"},
+        {"try", 1, cmd_try, " unshare|mount|keyctl|kexec_load|chmod"},
         {"ns", 0, cmd_ns, ""},
         {"sysctl", 1, cmd_sysctl, " NAME"},
         {"env", 0, cmd_env, ""},

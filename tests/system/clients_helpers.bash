@@ -27,6 +27,13 @@
 
 CLIENTS_CACHE=${CELL_CLIENTS_CACHE:-/var/tmp/cell-clients-cache}
 CLIENT_TIMEOUT=${CELL_CLIENT_TIMEOUT:-60}
+
+# The clients drive the runc-compatible command set: cell under the name
+# cell-runtime (a symlink the build makes next to it), as a user points
+# podman's --runtime or containerd's BinaryName at it.
+if [ -e "$(dirname "$CELL")/cell-runtime" ]; then
+        CELL=$(dirname "$CELL")/cell-runtime
+fi
 CLIENTS_IMAGE=localhost/cell-clients:latest
 
 # clients_missing CMD...: print why the tests cannot run (cell not built, a
@@ -90,7 +97,7 @@ clients_umount_under() {
                 done
 }
 
-# With CELL_ARGV_LOG=FILE, the clients get a wrapper named `cell` (podman names
+# With CELL_ARGV_LOG=FILE, the clients get a wrapper named `cell-runtime` (podman names
 # a runtime after its file name) that appends each argv to FILE and then execs
 # the real binary: how the argv lists in podman.bats and containerd.bats were
 # recorded. For example: CELL_ARGV_LOG=/tmp/argv bats tests/system/podman.bats
@@ -98,13 +105,13 @@ clients_wrap_runtime() {
         local dir=$1
         [ -n "${CELL_ARGV_LOG:-}" ] || return 0
         mkdir -p "$dir/argv-bin"
-        cat >"$dir/argv-bin/cell" <<EOF
+        cat >"$dir/argv-bin/cell-runtime" <<EOF
 #!/bin/sh
 printf '%s\\n' "\$*" >>"$CELL_ARGV_LOG"
 exec "$CELL" "\$@"
 EOF
-        chmod 0755 "$dir/argv-bin/cell"
-        export CELL=$dir/argv-bin/cell
+        chmod 0755 "$dir/argv-bin/cell-runtime"
+        export CELL=$dir/argv-bin/cell-runtime
 }
 
 # wait_for DESCRIPTION COMMAND...: poll (up to ~10 s) until COMMAND succeeds.
