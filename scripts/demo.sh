@@ -1,7 +1,8 @@
 #!/bin/bash
-# demo.sh — cell's main job, from nothing: install what is needed, build, make a
-# busybox bundle locally, and run a container that prints what it sees inside
-# (its hostname, its pid, its user and its mounts).
+# demo.sh — cell's main job, from nothing: install what is needed, build, make
+# a busybox image locally (no registry needed), and `cell run` a container
+# from it that prints what it sees inside; then the same image detached, its
+# logs, and its removal, as a docker user would type them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
@@ -10,11 +11,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 scripts/deps.sh
 scripts/build.sh build
-bundle=/var/tmp/cell-demo
-scripts/make-bundle.sh "$bundle" --probe build/tests/cellprobe
-rm -f "$bundle/config.json"
-build/cli/cell spec --bundle "$bundle"
-jq '.process.terminal = false | .process.args = ["/cellprobe", "report"]' "$bundle/config.json" >"$bundle/config.json.new"
-mv "$bundle/config.json.new" "$bundle/config.json"
-echo "demo.sh: cell run --bundle $bundle demo"
-exec build/cli/cell --root /run/cell run --bundle "$bundle" "demo-$$"
+cell=build/cli/cell
+echo "demo.sh: cell image base busybox"
+"$cell" image base busybox >/dev/null
+"$cell" images localhost/busybox
+echo "demo.sh: cell run --rm localhost/busybox sh -c '...'"
+"$cell" run --rm --hostname demo localhost/busybox sh -c \
+        'echo "hello from $(hostname), pid $$, $(id)"; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo "mounts:"; cut -d" " -f2,3 /proc/mounts'
+echo "demo.sh: cell run -d, ps, logs, rm -f"
+id=$("$cell" run -d localhost/busybox sh -c 'for i in 1 2 3; do echo tick $i; sleep 0.2; done; sleep 100')
+sleep 1
+"$cell" ps --filter "id=$id"
+"$cell" logs "$id"
+"$cell" rm -f "$id"

@@ -617,8 +617,10 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
                 if (io->foreground && isatty(saved[0]) && tcgetattr(saved[0], &saved_tio) == 0) {
                         struct termios t = saved_tio;
 
+                        /* Raw both ways, as docker's client: the
+                         * container's own terminal already made its
+                         * newlines \r\n. */
                         cfmakeraw(&t);
-                        t.c_oflag |= OPOST;
                         if (tcsetattr(saved[0], TCSANOW, &t) == 0)
                                 raw = true;
                         copy_winsize(saved[0], master);

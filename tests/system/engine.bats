@@ -377,3 +377,15 @@ EOF
         run -0 c ps -aq
         assert_equal "$output" ""
 }
+
+@test "run -it is a real terminal with the host's window size; run -i reads the caller's stdin" {
+        command -v script >/dev/null || skip "script (bsdutils) is not installed"
+        run timeout 20 script -eqc "stty cols 91 rows 33; $CELL run -it --rm localhost/probe:1 sh -c 'tty; stty size; echo \$TERM; exit 4'" /dev/null
+        assert_equal "$status" 4
+        assert_output_contains "/dev/pts/0"
+        assert_output_contains "33 91"
+        assert_output_contains "xterm"
+        run bash -c "printf 'echo from-stdin\nexit 5\n' | '$CELL' run -i --rm localhost/probe:1 sh"
+        assert_equal "$status" 5
+        assert_equal "$output" "from-stdin"
+}
