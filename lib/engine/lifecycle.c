@@ -23,6 +23,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "health.h"
 #include "layers.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -324,8 +325,15 @@ char *engine_status_line(json_t *rec)
         now = (int64_t)ts.tv_sec;
         if (str_eq(status, "running") || str_eq(status, "paused")) {
                 engine_time_parse(jstr(s, "StartedAt"), &t);
+                const char *health = jstr(json_object_get(s, "Health"), "Status");
+
                 d = human_duration(now - t / 1000000000LL);
-                return str_printf("Up %s%s", d ? d : "", str_eq(status, "paused") ? " (Paused)" : "");
+                return str_printf("Up %s%s%s%s", d ? d : "", str_eq(status, "paused") ? " (Paused)" : "",
+                                  !health                      ? ""
+                                  : str_eq(health, "starting") ? " (health: starting)"
+                                  : str_eq(health, "healthy")  ? " (healthy)"
+                                                               : " (unhealthy)",
+                                  "");
         }
         if (str_eq(status, "restarting")) {
                 engine_time_parse(jstr(s, "FinishedAt"), &t);
@@ -521,6 +529,7 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
                                    {.name = "stderr", .fd = -1, .copy_fd = -1}};
         runtime_create_opts_t ro = {.root = e->runtime_root, .id = id, .bundle = bundle};
         struct termios saved_tio;
+        engine_health_t health = {.probe = -1, .probe_fd = -1};
         bool raw = false, stdin_open = false;
         sigset_t set, old;
         pid_t pid = -1;
@@ -602,6 +611,13 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
                 close(io->sync_fd);
                 io->sync_fd = -1;
         }
+        {
+                json_t *rec = NULL;
+
+                if (engine_record_read(e, id, &rec, NULL) == 0)
+                        engine_health_init(e, id, json_object_get(rec, "Config"), &health);
+                json_decref(rec);
+        }
         streams[0].fd = out_pipe[0];
         streams[1].fd = err_pipe[0];
         out_pipe[0] = err_pipe[0] = -1;
@@ -627,16 +643,18 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
                 }
         }
         for (;;) {
-                struct pollfd p[4] = {{.fd = sfd, .events = POLLIN},
+                struct pollfd p[5] = {{.fd = sfd, .events = POLLIN},
                                       {.fd = streams[0].fd, .events = POLLIN},
                                       {.fd = streams[1].fd, .events = POLLIN},
-                                      {.fd = stdin_open ? saved[0] : -1, .events = POLLIN}};
+                                      {.fd = stdin_open ? saved[0] : -1, .events = POLLIN},
+                                      {.fd = health.probe_fd, .events = POLLIN}};
                 pid_t w = waitpid(pid, &status, WNOHANG);
 
                 if (w == pid)
                         break;
-                if (TEMP_FAILURE_RETRY_INT(poll(p, 4, -1)) < 0)
+                if (TEMP_FAILURE_RETRY_INT(poll(p, 5, engine_health_poll_ms(&health))) < 0)
                         break;
+                engine_health_tick(e, id, &health);
                 if (p[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
 
@@ -684,6 +702,7 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
                 log_emit(log_fd, streams[i].name, streams[i].buf, streams[i].len);
                 streams[i].len = 0;
         }
+        engine_health_clear(&health);
         if (raw)
                 tcsetattr(saved[0], TCSANOW, &saved_tio);
         *ret_code = exit_code_of(status);
@@ -694,6 +713,7 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
         }
         r = 0;
 out:
+        engine_health_clear(&health);
         for (int i = 0; i < 2; i++)
                 if (streams[i].fd >= 0 && streams[i].fd != master)
                         close(streams[i].fd);

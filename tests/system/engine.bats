@@ -389,3 +389,24 @@ EOF
         assert_equal "$status" 5
         assert_equal "$output" "from-stdin"
 }
+
+@test "--health-cmd: starting, unhealthy after the retries, healthy once the check passes; ps shows it" {
+        c run -d --name hc1 --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 \
+                localhost/probe:1 sleep 100 >/dev/null
+        run -0 c ps --filter name=hc1 --format '{{.Status}}'
+        assert_output_contains "(health: starting)"
+        local i
+        for i in $(seq 1 50); do
+                [ "$(c inspect -f '{{.State.Health.Status}}' hc1)" = unhealthy ] && break
+                sleep 0.1
+        done
+        assert_equal "$(c inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}}' hc1)" "unhealthy 2"
+        c exec hc1 touch /tmp/ok
+        for i in $(seq 1 50); do
+                [ "$(c inspect -f '{{.State.Health.Status}}' hc1)" = healthy ] && break
+                sleep 0.1
+        done
+        run -0 c ps --filter name=hc1 --format '{{.Status}}'
+        assert_output_contains "(healthy)"
+        c rm -f hc1 >/dev/null
+}
