@@ -328,6 +328,23 @@ int main(int argc, char **argv, char **envp)
                 runtime_mode = true;
                 p.index++;
         }
+        /* runc's create and run name a bundle (--bundle/-b), which docker's
+         * never do; and a runc command the engine has no name for (state,
+         * delete, list, resume, update, events) can only mean the runtime. */
+        if (!runtime_mode && p.index < argc) {
+                const char *cmd = argv[p.index];
+                bool in_engine = false;
+
+                for (const cli_command_t *c = engine_commands; c->name; c++)
+                        in_engine = in_engine || strcmp(c->name, cmd) == 0;
+                if (!in_engine)
+                        runtime_mode = true;
+                if (strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0)
+                        for (int i = p.index + 1; i < argc && argv[i][0] == '-'; i++)
+                                if (strcmp(argv[i], "--bundle") == 0 || strcmp(argv[i], "-b") == 0 ||
+                                    strncmp(argv[i], "--bundle=", 9) == 0 || strcmp(argv[i], "-bundle") == 0)
+                                        runtime_mode = true;
+        }
         table = runtime_mode ? commands : engine_commands;
         if (p.index >= argc) {
                 usage(stderr, runtime_mode);

@@ -92,7 +92,7 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                             *spec_data = NULL, *log_path = NULL, *volumes = NULL;
         const char *image = jstr(req->config, "Image");
         storage_image_t img = {0};
-        json_t *spec = NULL, *rec = NULL, *mounts = json_array(), *config = NULL;
+        json_t *spec = NULL, *rec = NULL, *mounts = NULL, *config = NULL;
         char id[ENGINE_ID_LEN + 1];
         bool made = false;
         int r;
@@ -134,6 +134,7 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                 goto fail;
         }
         volumes = str_printf("%s/volumes", e->storage_root);
+        mounts = json_array();
         {
                 engine_spec_in_t in = {.id = id,
                                        .config = config,
@@ -166,7 +167,7 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                         json_array_remove(args, 0);
                 rec = json_pack(
                         "{s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, "
-                        "s:s}, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:O, s:O, s:O, s:O}",
+                        "s:s}, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:O, s:O, s:O, s:o}",
                         "Id", id, "Created", now ? now : ZERO_TIME, "Path", path, "Args",
                         args ? args : json_array(), "State", "Status", "created", "Running", 0, "Paused", 0,
                         "Restarting", 0, "OOMKilled", 0, "Dead", 0, "ManuallyStopped", 0, "Pid", 0,
