@@ -16,7 +16,9 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "config.h"
+#include "container.h"
 #include "image_cmds.h"
+#include "lifecycle.h"
 #include "layers.h"
 #include "manifest.h"
 #include "options.h"
@@ -360,13 +362,42 @@ int img_open_store(const cli_global_t *g, image_store_t **ret, cell_error_t *err
         return cli_open_image_store(g, ret, err);
 }
 
-/* Containers do not exist yet: nothing uses an image. When they do, this is
- * the one place rmi, prune and system df ask. */
+/* The first container (newest first) whose record was made from IM: any
+ * container, running or stopped, holds its image, as docker's do. */
+bool img_container_using(const cli_global_t *g, const img_t *im, char ret_id[ENGINE_ID_LEN + 1],
+                         bool *ret_running)
+{
+        _cleanup_engine_ engine_t *e = NULL;
+        _cleanup_strv_ char **ids = NULL;
+        const char *run_root = g->run_root && *g->run_root ? g->run_root : "/run/cell";
+
+        if (engine_open(g->storage_root, run_root, &e, NULL) < 0 || engine_container_list(e, &ids, NULL) < 0)
+                return false;
+        for (size_t i = 0; ids && ids[i]; i++) {
+                json_t *rec = NULL;
+                bool same;
+
+                if (engine_inspect(e, ids[i], &rec, NULL) < 0)
+                        continue;
+                same = str_eq(json_string_value(json_object_get(rec, "Image")), im->id);
+                if (same) {
+                        if (ret_id)
+                                str_copy(ret_id, ENGINE_ID_LEN + 1, ids[i]);
+                        if (ret_running)
+                                *ret_running = json_is_true(
+                                        json_object_get(json_object_get(rec, "State"), "Running"));
+                }
+                json_decref(rec);
+                if (same)
+                        return true;
+        }
+        return false;
+}
+
+/* The one place rmi, prune and system df ask. */
 bool img_in_use_by_container(const cli_global_t *g, const img_t *im)
 {
-        (void)g;
-        (void)im;
-        return false;
+        return img_container_using(g, im, NULL, NULL);
 }
 
 static const char *short_id(const char *id, bool no_trunc, char *buf, size_t n)
@@ -765,6 +796,42 @@ static int delete_image(image_store_t *s, img_t *im, cell_error_t *err)
         return 0;
 }
 
+/* Docker's refusals to delete an image a container was made from (running
+ * or stopped): by name without -f; by id without -f, or at all while the
+ * container runs. Printed here; true when refused. */
+static bool rmi_conflict(const cli_global_t *g, const img_t *im, const char *ref, const char *given,
+                         bool force)
+{
+        char cid[ENGINE_ID_LEN + 1], idb[16];
+        bool running = false;
+
+        if (!img_container_using(g, im, cid, &running))
+                return false;
+        short_id(im->id, false, idb, sizeof(idb));
+        if (ref && !force) {
+                fprintf(stderr,
+                        "cell rmi: conflict: unable to remove repository reference \"%s\" (must force) - "
+                        "container %.12s is using its referenced image %s\n",
+                        given, cid, idb);
+                return true;
+        }
+        if (running) {
+                fprintf(stderr,
+                        "cell rmi: conflict: unable to delete %s (cannot be forced) - image is being used by "
+                        "running container %.12s\n",
+                        idb, cid);
+                return true;
+        }
+        if (!force) {
+                fprintf(stderr,
+                        "cell rmi: conflict: unable to delete %s (must be forced) - image is being used by "
+                        "stopped container %.12s\n",
+                        idb, cid);
+                return true;
+        }
+        return false;
+}
+
 int cmd_rmi(const cli_global_t *g, int argc, char **argv)
 {
         static const cli_option_t opts[] = {
@@ -800,13 +867,7 @@ int cmd_rmi(const cli_global_t *g, int argc, char **argv)
                         img_set_free(&set);
                         continue;
                 }
-                if (img_in_use_by_container(g, im) && !force) {
-                        char idb[16];
-                        fprintf(stderr,
-                                "cell rmi: conflict: unable to remove %s: image is in use by a container\n",
-                                short_id(im->id, false, idb, sizeof(idb)));
-                        rc = 1;
-                } else if (ref && strv_length(im->refs) > 1) {
+                if (ref && strv_length(im->refs) > 1) {
                         _cleanup_free_ char *fam = familiar(ref);
                         if (image_store_untag(s, ref, &err) < 0)
                                 rc = cli_fail("rmi", &err);
@@ -820,6 +881,8 @@ int cmd_rmi(const cli_global_t *g, int argc, char **argv)
                                 "referenced in "
                                 "multiple repositories\n",
                                 short_id(im->id, false, idb, sizeof(idb)));
+                        rc = 1;
+                } else if (rmi_conflict(g, im, ref, argv[i], force)) {
                         rc = 1;
                 } else {
                         if (delete_image(s, im, &err) < 0)
@@ -1023,8 +1086,6 @@ static int image_prune(const cli_global_t *g, int argc, char **argv)
                 {NULL, 0, false, 0},
         };
         cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
-        _cleanup_image_store_ image_store_t *s = NULL;
-        img_set_t set = {0};
         bool all = false, force = false, header = false;
         uint64_t bytes = 0;
         char size[32];
@@ -1049,12 +1110,28 @@ static int image_prune(const cli_global_t *g, int argc, char **argv)
                 if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y'))
                         return 0;
         }
-        if (img_open_store(g, &s, &err) < 0 || img_set_load(s, &set, &err) < 0)
-                return cli_fail("image prune", &err);
+        if (img_prune(g, all, &bytes, &header, &err) < 0)
+                rc = cli_fail("image prune", &err);
+        cli_prune_size(bytes, size, sizeof(size));
+        printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", size);
+        return rc;
+}
+
+int img_prune(const cli_global_t *g, bool all, uint64_t *ret_bytes, bool *ret_any, cell_error_t *err)
+{
+        _cleanup_image_store_ image_store_t *s = NULL;
+        img_set_t set = {0};
+        bool header = false;
+        int rc = 0;
+
+        *ret_bytes = 0;
+        *ret_any = false;
+        if (img_open_store(g, &s, err) < 0 || img_set_load(s, &set, err) < 0)
+                return -1;
         for (size_t i = 0; i < set.n; i++) {
                 img_t *im = &set.v[i];
 
-                if (img_in_use_by_container(g, im) || (!all && im->refs))
+                if ((!all && im->refs) || img_in_use_by_container(g, im))
                         continue;
                 if (!header) {
                         printf("Deleted Images:\n");
@@ -1062,8 +1139,8 @@ static int image_prune(const cli_global_t *g, int argc, char **argv)
                 }
                 for (char **r = im->refs; r && *r; r++) {
                         _cleanup_free_ char *fam = familiar(*r);
-                        if (image_store_untag(s, *r, &err) < 0) {
-                                rc = cli_fail("image prune", &err);
+                        if (image_store_untag(s, *r, err) < 0) {
+                                rc = -1;
                                 continue;
                         }
                         printf("untagged: %s\n", fam ? fam : *r);
@@ -1073,10 +1150,9 @@ static int image_prune(const cli_global_t *g, int argc, char **argv)
                 printf("deleted: %s\n", im->id);
         }
         img_set_free(&set);
-        if (run_gc(s, &bytes, &err) < 0)
-                return cli_fail("image prune", &err);
-        img_human_size((int64_t)bytes, size, sizeof(size));
-        printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", size);
+        *ret_any = header;
+        if (run_gc(s, ret_bytes, rc < 0 ? NULL : err) < 0)
+                rc = -1;
         return rc;
 }
 
@@ -1286,5 +1362,7 @@ int cmd_system(const cli_global_t *g, int argc, char **argv)
 {
         if (argc > 1 && strcmp(argv[1], "df") == 0)
                 return system_df(g, argc - 1, argv + 1);
-        return cli_usage_error("system", "usage: cell system df");
+        if (argc > 1 && strcmp(argv[1], "prune") == 0)
+                return cmd_system_prune(g, argc - 1, argv + 1);
+        return cli_usage_error("system", "usage: cell system df|prune");
 }

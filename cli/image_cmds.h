@@ -40,8 +40,20 @@ void img_set_free(img_set_t *set);
 void img_set_free_one(img_t *im);
 int img_find(img_set_t *set, const char *arg, img_t **ret, char **ret_ref, cell_error_t *err);
 
-/* Containers do not exist yet; always false until they do. */
+/* Whether a container (running or stopped) was made from IM. */
 bool img_in_use_by_container(const cli_global_t *g, const img_t *im);
+/* The same, naming the newest such container (64 hex) and whether it runs. */
+bool img_container_using(const cli_global_t *g, const img_t *im, char ret_id[65], bool *ret_running);
+
+/* Remove the dangling images (all: every image no container was made
+ * from), printing docker's "Deleted Images:" block as it goes; ret_any:
+ * whether it printed one; ret_bytes: the blob bytes freed. */
+int img_prune(const cli_global_t *g, bool all, uint64_t *ret_bytes, bool *ret_any, cell_error_t *err);
+
+/* volume_cmds.c: system prune; docker's units.HumanSize (4 digits) for the
+ * prune commands' "Total reclaimed space:". */
+int cmd_system_prune(const cli_global_t *g, int argc, char **argv);
+void cli_prune_size(uint64_t bytes, char *buf, size_t n);
 
 /* go-units' HumanSizeWithPrecision(size, 3): "4.27MB". */
 void img_human_size(int64_t size, char *buf, size_t n);

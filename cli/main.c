@@ -64,6 +64,9 @@ static int cmd_from_engine_module(const cli_global_t *g, int argc, char **argv)
                 saved = argv[0];
                 if (strcmp(argv[0], "ls") == 0 || strcmp(argv[0], "list") == 0)
                         argv[0] = (char *)"ps";
+                /* "container prune" has no top-level twin. */
+                else if (strcmp(argv[0], "prune") == 0)
+                        argv[0] = (char *)"container_prune";
         }
         snprintf(sym, sizeof(sym), "engine_%s", argv[0]);
         argv[0] = sym;
@@ -123,14 +126,16 @@ static const cli_command_t engine_commands[] = {
         {"unpause", cmd_from_engine_module, CLI_SEAL_NEVER, "unpause containers"},
         {"rename", cmd_from_engine_module, CLI_SEAL_NEVER, "rename a container"},
         {"diff", cmd_from_engine_module, CLI_SEAL_NEVER, "the changes of a container's file system"},
-        {"container", cmd_from_engine_module, CLI_SEAL_NEVER, "container commands (ls, rm, inspect, ...)"},
+        {"container", cmd_from_engine_module, CLI_SEAL_NEVER,
+         "container commands (ls, rm, inspect, prune, ...)"},
+        {"volume", cmd_from_engine_module, CLI_SEAL_NEVER, "manage volumes"},
         {"images", cmd_from_image_module, CLI_SEAL_NEVER, "list images"},
         {"image", cmd_from_image_module, CLI_SEAL_NEVER,
          "manage images (ls, base, inspect, prune, check, layers...)"},
         {"tag", cmd_from_image_module, CLI_SEAL_NEVER, "give an image another name"},
         {"rmi", cmd_from_image_module, CLI_SEAL_NEVER, "remove images"},
         {"history", cmd_from_image_module, CLI_SEAL_NEVER, "show the history of an image"},
-        {"system", cmd_from_image_module, CLI_SEAL_NEVER, "system df: disk usage"},
+        {"system", cmd_from_image_module, CLI_SEAL_NEVER, "system df: disk usage; system prune: unused data"},
         {"load", cmd_from_image_module, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
         {"save", cmd_from_image_module, CLI_SEAL_NEVER, "save images to a tar archive"},
         {"import", cmd_from_image_module, CLI_SEAL_NEVER, "make an image from a root file system tarball"},

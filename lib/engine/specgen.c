@@ -22,6 +22,7 @@
 #include "secdefaults.h"
 #include "spec.h"
 #include "specgen.h"
+#include "volume.h"
 #include "strutil.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -208,18 +209,6 @@ static int check_target(const char *opt, const char *dst, cell_error_t *err)
         return 0;
 }
 
-static bool volume_name_valid(const char *n)
-{
-        if (!n[0] ||
-            !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') || (n[0] >= '0' && n[0] <= '9')))
-                return false;
-        for (const char *p = n; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                      *p == '_' || *p == '.' || *p == '-'))
-                        return false;
-        return true;
-}
-
 /* STORAGE/volumes/<name>/_data, made when missing. */
 static char *volume_path(const engine_spec_in_t *in, const char *name, cell_error_t *err)
 {
@@ -277,7 +266,7 @@ static int add_user_mount(const engine_spec_in_t *in, json_t *mounts, json_t *ou
                                                              "Destination", dst, "Driver", "local", "RW", !ro,
                                                              "Propagation", "", "Anonymous", 1));
                 } else {
-                        if (!volume_name_valid(src))
+                        if (!engine_volume_name_valid(src))
                                 return cell_error_plain(
                                         err, EINVAL,
                                         "%s: \"%s\" includes invalid characters for a local volume "
