@@ -135,7 +135,8 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
         if (r < 0) {
                 /* docker: what is missing on the host is the client's own
                  * error; the rest comes from the daemon. */
-                if (str_has_prefix(err.msg, "lstat "))
+                if (str_has_prefix(err.msg, "lstat ") || str_eq(err.msg, "cannot copy directory") ||
+                    str_eq(err.msg, "no such directory"))
                         fprintf(stderr, "%s\n", err.msg);
                 else
                         return daemon_error(&err);
@@ -311,7 +312,7 @@ int cmd_engine_top(const cli_global_t *g, int argc, char **argv)
                 return daemon_error(&err);
         if (!json_is_true(json_object_get(json_object_get(rec, "State"), "Running"))) {
                 json_decref(rec);
-                fprintf(stderr, "Error response from daemon: container %s is not running\n", cid);
+                fprintf(stderr, "Error response from daemon: Container %s is not running\n", cid);
                 return 1;
         }
         json_decref(rec);
@@ -324,6 +325,9 @@ int cmd_engine_top(const cli_global_t *g, int argc, char **argv)
                 strv_push(&args, argv[i]);
         r = capture(args, &out, &errout, &status);
         if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                /* docker shows the first line of what ps said. */
+                if (errout)
+                        errout[strcspn(errout, "\n")] = '\0';
                 fprintf(stderr, "Error response from daemon: ps: %s\n",
                         r < 0 ? strerror(-r) : (errout && *errout ? errout : "failed"));
                 return 1;
@@ -686,11 +690,7 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
                 return daemon_error(&err);
         /* No container publishes a port yet (networking comes later). */
         if (argc == 3) {
-                _cleanup_free_ char *port =
-                        strchr(argv[2], '/') ? strdup(argv[2]) : str_printf("%s/tcp", argv[2]);
-
-                fprintf(stderr, "Error: No public port '%s' published for %s\n", port ? port : argv[2],
-                        name_of(rec));
+                fprintf(stderr, "Error: No public port '%s' published for %s\n", argv[2], name_of(rec));
                 json_decref(rec);
                 return 1;
         }

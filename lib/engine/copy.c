@@ -438,14 +438,13 @@ static int copy_to(copy_ctx_t *c, const copy_src_t *s, const char *dest)
                 if (dest_dir)
                         return cell_error_plain(c->err, ENOTDIR, "%s: not a directory", dest);
                 if (src_dir)
-                        return cell_error_plain(c->err, EISDIR, "cannot copy a directory to a file: %s",
-                                                dest);
+                        return cell_error_plain(c->err, EISDIR, "cannot copy directory");
                 if (S_ISREG(s->st.st_mode) && S_ISREG(dst.st_mode))
                         return overwrite_file(c, dfd, s, dest);
         } else if (errno != ENOENT) {
                 return cell_error_errno(c->err, "open %s", dest);
         } else if (dest_dir) {
-                return cell_error_plain(c->err, ENOENT, "destination directory %s does not exist", dest);
+                return cell_error_plain(c->err, ENOENT, "no such directory");
         }
         /* A new name (or a non-regular one to replace) in an existing
          * parent, itself resolved on its side. */
@@ -593,8 +592,7 @@ static int tar_entry(copy_ctx_t *c, struct archive *a, int fd, const struct stat
                                 continue;
                         if (cfd < 0 || fstat(cfd, &cst) < 0)
                                 return cell_error_errno(c->err, "open %s/%s", path, de->d_name);
-                        cpath = str_eq(path, ".") ? strdup(de->d_name)
-                                                  : str_printf("%s/%s", path, de->d_name);
+                        cpath = str_printf("%s/%s", path, de->d_name);
                         if (!cpath)
                                 return cell_error_set(c->err, ENOMEM, "tar");
                         if (tar_entry(c, a, cfd, &cst, cpath, depth + 1) < 0)

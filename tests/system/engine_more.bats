@@ -105,6 +105,10 @@ host_secret_intact() {
         assert_equal "$output" "must specify at least one container source"
         run -1 c cp "$TEST_DIR/nothing" cp2:/tmp
         assert_equal "$output" "lstat $TEST_DIR/nothing: no such file or directory"
+        run -1 c cp "$TEST_DIR/x" cp2:/nodir/
+        assert_equal "$output" "no such directory"
+        run -1 c cp cp2:/data/file "$TEST_DIR/nodir/"
+        assert_equal "$output" "no such directory"
         run -1 c cp cp2:/data/file/ "$TEST_DIR/z"
         assert_equal "$output" "Error response from daemon: /data/file/: not a directory"
 }
@@ -132,7 +136,7 @@ host_secret_intact() {
         assert_equal "$(ls "$TEST_DIR/exist" | tr '\n' ' ')" "a link sub "
         # A directory onto a file is refused.
         run -1 c cp "$TEST_DIR/d" cp3:/data/file
-        assert_equal "$output" "Error response from daemon: cannot copy a directory to a file: /data/file"
+        assert_equal "$output" "cannot copy directory"
 }
 
 @test "cp: '-' is a tar stream: out on stdout, in from stdin" {
@@ -164,7 +168,7 @@ host_secret_intact() {
         assert_equal "$(readlink "$TEST_DIR/s4")" "$MORE_DIR/hostside/secret"
         run -0 c cp -L cp5:/absfile "$TEST_DIR/s5"
         assert_equal "$(cat "$TEST_DIR/s5")" "inside"
-        run -0 bash -c "'$CELL' cp cp5:/up/. - | tar -tf - | grep -c '^etc/marker\$'"
+        run -0 bash -c "'$CELL' cp cp5:/up/. - | tar -tf - | grep -c '^\./etc/marker\$'"
         assert_equal "$output" "1"
         host_secret_intact
 }
@@ -220,6 +224,25 @@ image content"
         c rm -f cm1 >/dev/null
 }
 
+@test "commit: a running container (frozen while its layer is read) keeps running; the image has no name without REPO" {
+        c rm -f cm2 >/dev/null 2>&1 || true
+        c run -d --name cm2 localhost/more:1 sh -c 'echo live >/tmp/live; sleep 1000' >/dev/null
+        local i
+        for i in $(seq 1 100); do
+                c cp cm2:/tmp/live - >/dev/null 2>&1 && break
+                sleep 0.05
+        done
+        run -0 c commit cm2
+        [[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+        local id=$output
+        assert_equal "$(c inspect --format '{{.State.Status}}' cm2)" "running"
+        run -0 c run --rm "${id#sha256:}" cat /tmp/live
+        assert_equal "$output" "live"
+        c rm -f cm2 >/dev/null
+        run -1 c commit cm2
+        assert_equal "$output" "Error response from daemon: No such container: cm2"
+}
+
 # ---- top, stats, port ----
 
 @test "top: the container's processes in ps -ef's columns; ps options pass through" {
@@ -235,6 +258,14 @@ image content"
         run -0 c top top1 -o pid,comm
         assert_equal "${lines[0]}" "PID                 COMMAND"
         assert_equal "${lines[1]}" "$(printf '%-20s%s' "$pid" sleep)"
+        run -1 c top top1 -o bogus
+        assert_equal "$output" 'Error response from daemon: ps: error: unknown user-defined format specifier "bogus"'
+        c rm -f top1 >/dev/null
+        c create --name top1 localhost/more:1 sleep 1000 >/dev/null
+        local id
+        id=$(c inspect --format '{{.Id}}' top1)
+        run -1 c top top1
+        assert_equal "$output" "Error response from daemon: Container $id is not running"
         c rm -f top1 >/dev/null
         run -1 c top top1
         assert_equal "$output" "Error response from daemon: No such container: top1"
@@ -251,9 +282,15 @@ image content"
         assert_equal "$(echo "${lines[1]}" | sed 's/   */|/g' | cut -d'|' -f1,2,6,8)" "${id:0:12}|st1|0B / 0B|3"
         run -0 c stats --no-stream --format '{{.Name}} {{.PIDs}} {{.NetIO}}' st1
         assert_equal "$output" "st1 3 0B / 0B"
-        # Without names: the running containers.
+        # Without names: the running containers; -a adds the others, with zeros.
+        c rm -f st2 >/dev/null 2>&1 || true
+        c create --name st2 localhost/more:1 true >/dev/null
         run -0 c stats --no-stream --format '{{.Name}}'
         assert_output_contains "st1"
+        assert_output_not_contains "st2"
+        run -0 c stats --no-stream -a --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}'
+        assert_output_contains "st2 0.00% 0B / 0B 0"
+        c rm -f st2 >/dev/null
         c rm -f st1 >/dev/null
 }
 
@@ -266,6 +303,8 @@ image content"
         assert_equal "$output" "Error: No public port '80/tcp' published for pt1"
         run -1 c port pt1 53/udp
         assert_equal "$output" "Error: No public port '53/udp' published for pt1"
+        run -1 c port pt1 80
+        assert_equal "$output" "Error: No public port '80' published for pt1"
         run -1 c port nope
         assert_equal "$output" "Error response from daemon: No such container: nope"
         c rm -f pt1 >/dev/null
