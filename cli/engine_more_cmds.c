@@ -136,7 +136,7 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
                 /* docker: what is missing on the host is the client's own
                  * error; the rest comes from the daemon. */
                 if (str_has_prefix(err.msg, "lstat ") || str_eq(err.msg, "cannot copy directory") ||
-                    str_eq(err.msg, "no such directory"))
+                    str_eq(err.msg, "no such directory") || str_has_prefix(err.msg, "destination \""))
                         fprintf(stderr, "%s\n", err.msg);
                 else
                         return daemon_error(&err);

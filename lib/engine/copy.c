@@ -758,8 +758,9 @@ int engine_copy_in_tar(int rootfd, int in_fd, const char *dest, const engine_cop
         int r = 0;
 
         dfd = side_open(rootfd, dest, O_RDONLY | O_DIRECTORY);
-        if (dfd < 0 && errno == ENOENT)
-                return not_found(&c, rootfd, dest);
+        if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR))
+                return cell_error_plain(err, ENOTDIR, "destination \"%s:%s\" must be a directory",
+                                        c.name ? c.name : "", dest);
         if (dfd < 0)
                 return cell_error_errno(err, "open %s", dest);
         buf = c.buf = malloc(COPY_BUF);

@@ -149,6 +149,10 @@ host_secret_intact() {
         run -0 c cp - cp4:/tmp <"$TEST_DIR/t.tar"
         run -0 c cp cp4:/tmp/x/y "$TEST_DIR/y"
         assert_equal "$(cat "$TEST_DIR/y")" "streamed"
+        run -1 c cp - cp4:/data/file <"$TEST_DIR/t.tar"
+        assert_equal "$output" 'destination "cp4:/data/file" must be a directory'
+        run -1 c cp - cp4:/nope <"$TEST_DIR/t.tar"
+        assert_equal "$output" 'destination "cp4:/nope" must be a directory'
         # A member with ".." is refused.
         (cd "$TEST_DIR/t" && tar -cf "$TEST_DIR/dots.tar" --transform 's,^,../,' x/y)
         run -1 c cp - cp4:/tmp <"$TEST_DIR/dots.tar"
