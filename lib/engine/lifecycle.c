@@ -593,6 +593,9 @@ static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, ce
         }
         if (r < 0)
                 goto out;
+        /* The window size before the program runs: it may ask at once. */
+        if (master >= 0 && io->foreground && saved[0] >= 0 && isatty(saved[0]))
+                copy_winsize(saved[0], master);
         if (runtime_start(e->runtime_root, id, err) < 0) {
                 cell_error_t ignored = {0};
 
