@@ -296,7 +296,8 @@ int engine_container_list(engine_t *e, char ***ret, cell_error_t *err)
                         goto oom;
                 v[n++].created = created;
         }
-        qsort(v, n, sizeof(*v), cmp_listed);
+        if (n > 1)
+                qsort(v, n, sizeof(*v), cmp_listed);
         out = calloc(n + 1, sizeof(*out));
         if (!out)
                 goto oom;

@@ -183,7 +183,8 @@ int engine_volume_list(engine_t *e, char ***ret, cell_error_t *err)
                 if (strv_push(&names, de->d_name) < 0)
                         return cell_error_set(err, ENOMEM, "volumes");
         }
-        qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        if (strv_length(names) > 1)
+                qsort(names, strv_length(names), sizeof(char *), cmp_str);
         *ret = steal_pointer(&names);
         return 0;
 }
