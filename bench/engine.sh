@@ -141,7 +141,7 @@ cleanup() {
         [ -z "$dockerd_pid" ] || remove_all docker
         command -v podman >/dev/null && [ -d "$work/podman" ] && remove_all podman
         docker_stop
-        { grep -o " $work[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do
+        { grep -o " ${work}[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do
                 umount -l "$m" 2>/dev/null || true
         done
         rm -rf "$work"
@@ -319,7 +319,8 @@ for tool in "${active[@]}"; do
         sleep 3
         used0=$(used_kib)
         daemon0=0
-        [ "$tool" != docker ] || daemon0=$(pss_kib $(daemon_pids))
+        mapfile -t dpids < <(daemon_pids)
+        [ "$tool" != docker ] || daemon0=$(pss_kib "${dpids[@]}")
         : >"$work/$tool.ids"
         t0=$EPOCHREALTIME
         for ((i = 1; i <= count; i++)); do
@@ -335,13 +336,15 @@ for tool in "${active[@]}"; do
                 sleep 3
                 used1=$(used_kib)
                 d_used[$tool]=$(((used1 - used0) / count))
-                [ "$tool" != docker ] || d_daemon[$tool]=$(($(pss_kib $(daemon_pids)) - daemon0))
+                mapfile -t dpids < <(daemon_pids)
+                [ "$tool" != docker ] || d_daemon[$tool]=$(($(pss_kib "${dpids[@]}") - daemon0))
                 mapfile -t pids < <(t "$tool" inspect -f '{{.State.Pid}}' "${ids[@]}")
                 procs=() parents=()
                 for p in "${pids[@]}"; do
                         [[ $p =~ ^[1-9][0-9]*$ ]] || continue
                         pp=$(ps -o ppid= -p "$p" | tr -d ' ' || true)
-                        procs+=("$p" $(pgrep -P "$p" || true))
+                        mapfile -t kids < <(pgrep -P "$p" || true)
+                        procs+=("$p" "${kids[@]}")
                         [ -z "$pp" ] || [ "$pp" -le 1 ] || parents+=("$pp")
                 done
                 d_pss[$tool]=$((($(pss_kib "${procs[@]}") + $(pss_kib "${parents[@]}")) / count))
