@@ -364,7 +364,6 @@ static bool layer_present(storage_t *s, const char *hex)
 {
         _cleanup_free_ char *meta = str_printf("%s/meta.json", hex);
         _cleanup_free_ char *data = NULL;
-        _cleanup_close_ int fd = -1;
         char now[64];
         const char *written;
         json_t *j;
@@ -372,10 +371,12 @@ static bool layer_present(storage_t *s, const char *hex)
 
         if (!meta)
                 return false;
-        fd = openat(s->layers_fd, meta, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        size_t len = 0;
+
+        /* One read: json_loadfd reads a byte per system call. */
+        if (fs_read_file_at(s->layers_fd, meta, 1 << 20, &data, &len, NULL) < 0)
                 return false;
-        j = json_loadfd(fd, 0, NULL);
+        j = json_loadb(data, len, 0, NULL);
         if (!j)
                 return false; /* a meta.json a crash emptied: unpack again */
         written = json_string_value(json_object_get(j, "boot_id"));
