@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "monitor.h"
 #include "options.h"
 #include "runtime.h"
 #include "strutil.h"
@@ -338,6 +339,12 @@ int main(int argc, char **argv, char **envp)
                 runtime_mode = true;
                 p.index++;
         }
+        /* A detached container's monitor (lib/engine/monitor.h), started
+         * by run -d and start: not a command for users. */
+        if (p.index + 4 == argc && strcmp(argv[p.index], "__monitor") == 0)
+                return engine_monitor_main(
+                        g.storage_root, g.run_root && *g.run_root ? g.run_root : "/run/cell",
+                        argv[p.index + 1], atoi(argv[p.index + 2]), atoi(argv[p.index + 3]));
         /* runc's create and run name a bundle (--bundle/-b), which docker's
          * never do; and a runc command the engine has no name for (state,
          * delete, list, resume, update, events) can only mean the runtime. */

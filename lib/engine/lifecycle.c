@@ -26,6 +26,7 @@
 #include "health.h"
 #include "layers.h"
 #include "lifecycle.h"
+#include "monitor.h"
 #include "log.h"
 #include "proc.h"
 #include "rootfs.h"
@@ -53,6 +54,8 @@ static json_t *state_of(json_t *rec)
         }
         return s;
 }
+
+static int remove_container(engine_t *e, const char *id, json_t *rec, bool volumes, cell_error_t *err);
 
 /* ---- create ---- */
 
@@ -234,24 +237,6 @@ static bool init_alive(json_t *rec)
         return pid > 0 && proc_alive((pid_t)pid, (unsigned long long)start);
 }
 
-static void set_exited(json_t *rec, int code, const char *error)
-{
-        json_t *s = state_of(rec);
-        _cleanup_free_ char *now = engine_time_now();
-
-        json_object_set_new(s, "Status", json_string("exited"));
-        json_object_set_new(s, "Running", json_false());
-        json_object_set_new(s, "Paused", json_false());
-        json_object_set_new(s, "Restarting", json_false());
-        json_object_set_new(s, "Pid", json_integer(0));
-        json_object_set_new(s, "ExitCode", json_integer(code));
-        json_object_set_new(s, "FinishedAt", json_string(now ? now : ZERO_TIME));
-        if (error)
-                json_object_set_new(s, "Error", json_string(error));
-        json_object_del(rec, "MonitorPid");
-        json_object_del(rec, "MonitorStart");
-}
-
 /* A running record whose monitor is gone: the container's processes may
  * still run (the monitor only watches them), or not. */
 static bool refresh(engine_t *e, const char *id, json_t *rec)
@@ -261,7 +246,7 @@ static bool refresh(engine_t *e, const char *id, json_t *rec)
 
         if (!json_is_true(json_object_get(s, "Running")) || monitor_alive(rec) || init_alive(rec))
                 return false;
-        set_exited(rec, 255, "the container's monitor died: its exit code is unknown");
+        engine_record_set_exited(rec, 255, "the container's monitor died: its exit code is unknown");
         runtime_delete(e->runtime_root, id, true, &ignored);
         return true;
 }
@@ -353,438 +338,11 @@ char *engine_status_line(json_t *rec)
         return strdup("Created");
 }
 
-/* ---- logging ---- */
-
-typedef struct log_stream {
-        const char *name; /* "stdout", "stderr" */
-        int fd;           /* the pipe's read end, -1 when closed */
-        int copy_fd;      /* the caller's fd in the foreground, else -1 */
-        char buf[LOG_LINE_MAX];
-        size_t len;
-} log_stream_t;
-
-static void log_emit(int log_fd, const char *stream, const char *data, size_t len)
-{
-        _cleanup_free_ char *now = NULL, *line = NULL;
-        json_t *j;
-
-        if (log_fd < 0 || len == 0)
-                return;
-        now = engine_time_now();
-        j = json_pack("{s:s%, s:s, s:s}", "log", data, len, "stream", stream, "time", now ? now : ZERO_TIME);
-        if (!j) {
-                /* Not UTF-8: jansson refuses it; keep the bytes' shape. */
-                _cleanup_free_ char *safe = malloc(len);
-
-                if (!safe)
-                        return;
-                for (size_t i = 0; i < len; i++)
-                        safe[i] = (data[i] & 0x80) ? '?' : data[i];
-                j = json_pack("{s:s%, s:s, s:s}", "log", safe, len, "stream", stream, "time",
-                              now ? now : ZERO_TIME);
-        }
-        line = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
-        if (line) {
-                size_t n = strlen(line);
-
-                line[n] = '\n';
-                /* One write per line, O_APPEND: readers see whole lines. */
-                (void)!write(log_fd, line, n + 1);
-                line[n] = '\0';
-        }
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                p += k;
-                n -= (size_t)k;
-        }
-}
-
-/* Read what is there; complete lines go to the log. false at EOF. */
-static bool log_pump(log_stream_t *ls, int log_fd)
-{
-        char tmp[LOG_LINE_MAX];
-        ssize_t k = read(ls->fd, tmp, sizeof(tmp));
-
-        if (k < 0 && (errno == EINTR || errno == EAGAIN))
-                return true;
-        if (k <= 0) {
-                log_emit(log_fd, ls->name, ls->buf, ls->len);
-                ls->len = 0;
-                return false;
-        }
-        if (ls->copy_fd >= 0)
-                write_all(ls->copy_fd, tmp, (size_t)k);
-        for (ssize_t i = 0; i < k; i++) {
-                ls->buf[ls->len++] = tmp[i];
-                if (tmp[i] == '\n' || ls->len == sizeof(ls->buf)) {
-                        log_emit(log_fd, ls->name, ls->buf, ls->len);
-                        ls->len = 0;
-                }
-        }
-        return true;
-}
-
-/* ---- running ---- */
-
-static const int forwarded_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
-
-typedef struct run_io {
-        bool foreground, interactive, tty, direct;
-        int sync_fd; /* monitor: tell the starter it runs (or why not) */
-} run_io_t;
-
-static int record_update_running(engine_t *e, const char *id, pid_t pid, bool monitor, cell_error_t *err)
-{
-        _cleanup_close_ int lock = engine_record_lock(e, id, err);
-        _cleanup_free_ char *now = engine_time_now();
-        json_t *rec = NULL, *s;
-        int r;
-
-        if (lock < 0 || engine_record_read(e, id, &rec, err) < 0)
-                return -1;
-        s = state_of(rec);
-        json_object_set_new(s, "Status", json_string("running"));
-        json_object_set_new(s, "Running", json_true());
-        json_object_set_new(s, "Paused", json_false());
-        json_object_set_new(s, "Restarting", json_false());
-        json_object_set_new(s, "Pid", json_integer(pid));
-        json_object_set_new(s, "ExitCode", json_integer(0));
-        json_object_set_new(s, "Error", json_string(""));
-        json_object_set_new(s, "StartedAt", json_string(now ? now : ZERO_TIME));
-        json_object_set_new(rec, "PidStart", json_integer((json_int_t)proc_starttime(pid, NULL)));
-        json_object_set_new(rec, "MonitorPid", json_integer(getpid()));
-        json_object_set_new(rec, "MonitorStart", json_integer((json_int_t)proc_starttime(getpid(), NULL)));
-        json_object_set_new(rec, "Foreground", json_boolean(!monitor));
-        r = engine_record_write(e, id, rec, err);
-        json_decref(rec);
-        return r;
-}
-
-/* The exit, recorded; returns whether the restart policy asks for another
- * run (and counts it). */
-static bool record_exit(engine_t *e, const char *id, int code, bool can_restart)
-{
-        _cleanup_close_ int lock = engine_record_lock(e, id, NULL);
-        json_t *rec = NULL, *policy;
-        const char *name;
-        bool again = false;
-
-        if (lock < 0 || engine_record_read(e, id, &rec, NULL) < 0)
-                return false;
-        set_exited(rec, code, NULL);
-        policy = json_object_get(json_object_get(rec, "HostConfig"), "RestartPolicy");
-        name = jstr(policy, "Name");
-        if (can_restart && !json_is_true(json_object_get(json_object_get(rec, "State"), "ManuallyStopped"))) {
-                json_int_t max = json_integer_value(json_object_get(policy, "MaximumRetryCount"));
-                json_int_t count = json_integer_value(json_object_get(rec, "RestartCount"));
-
-                if (str_eq(name, "always") || str_eq(name, "unless-stopped"))
-                        again = true;
-                else if (str_eq(name, "on-failure") && code != 0 && (max <= 0 || count < max))
-                        again = true;
-                if (again) {
-                        json_object_set_new(rec, "RestartCount", json_integer(count + 1));
-                        json_object_set_new(state_of(rec), "Restarting", json_true());
-                        json_object_set_new(state_of(rec), "Status", json_string("restarting"));
-                }
-        }
-        engine_record_write(e, id, rec, NULL);
-        json_decref(rec);
-        return again;
-}
-
-static int exit_code_of(int status)
-{
-        if (WIFSIGNALED(status))
-                return 128 + WTERMSIG(status);
-        return WEXITSTATUS(status);
-}
-
-static void copy_winsize(int from, int to)
-{
-        struct winsize ws;
-
-        if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-                ioctl(to, TIOCSWINSZ, &ws);
-}
-
-/* Create and start the container once with the stdio io asks for, relay
- * its output until it exits, record the exit. */
-static int run_once(engine_t *e, const char *id, run_io_t *io, int *ret_code, cell_error_t *err)
-{
-        _cleanup_free_ char *bundle = engine_container_path(e, id, NULL);
-        _cleanup_free_ char *log_path = str_printf("%s/%s-json.log", bundle ? bundle : "", id);
-        _cleanup_close_ int log_fd = -1, sfd = -1, devnull = -1;
-        int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, saved[3] = {-1, -1, -1}, master = -1;
-        log_stream_t streams[2] = {{.name = "stdout", .fd = -1, .copy_fd = -1},
-                                   {.name = "stderr", .fd = -1, .copy_fd = -1}};
-        runtime_create_opts_t ro = {.root = e->runtime_root, .id = id, .bundle = bundle};
-        struct termios saved_tio;
-        engine_health_t health = {.probe = -1, .probe_fd = -1};
-        bool raw = false, stdin_open = false;
-        sigset_t set, old;
-        pid_t pid = -1;
-        int r, status = 0;
-
-        if (!bundle || !log_path)
-                return cell_error_set(err, ENOMEM, "start");
-        /* A container that ran before: the runtime's state of that run. */
-        {
-                cell_error_t ignored = {0};
-
-                runtime_delete(e->runtime_root, id, true, &ignored);
-        }
-        if (!io->direct) {
-                log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-                if (log_fd < 0)
-                        return cell_error_errno(err, "open %s", log_path);
-        }
-        devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0)
-                return cell_error_errno(err, "open /dev/null");
-        sigemptyset(&set);
-        sigaddset(&set, SIGCHLD);
-        if (io->foreground)
-                for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-                        sigaddset(&set, forwarded_signals[i]);
-        sigprocmask(SIG_BLOCK, &set, &old);
-        sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (sfd < 0) {
-                r = cell_error_errno(err, "signalfd");
-                goto out;
-        }
-        if (!io->tty && !io->direct && (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)) {
-                r = cell_error_errno(err, "pipe");
-                goto out;
-        }
-        /* The container's stdio is ours at the moment of create. */
-        for (int i = 0; i < 3; i++)
-                saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
-        if (!io->direct) {
-                dup2(io->foreground && io->interactive && !io->tty ? saved[0] : devnull, 0);
-                if (!io->tty) {
-                        dup2(out_pipe[1], 1);
-                        dup2(err_pipe[1], 2);
-                } else {
-                        dup2(devnull, 1);
-                        dup2(devnull, 2);
-                }
-        } else if (!(io->foreground && io->interactive)) {
-                dup2(devnull, 0);
-        }
-        r = runtime_create_attached(&ro, &pid, &master, err);
-        for (int i = 0; i < 3; i++)
-                if (saved[i] >= 0)
-                        dup2(saved[i], i);
-        if (out_pipe[1] >= 0) {
-                close(out_pipe[1]);
-                close(err_pipe[1]);
-                out_pipe[1] = err_pipe[1] = -1;
-        }
-        if (r < 0)
-                goto out;
-        /* The window size before the program runs: it may ask at once. */
-        if (master >= 0 && io->foreground && saved[0] >= 0 && isatty(saved[0]))
-                copy_winsize(saved[0], master);
-        if (runtime_start(e->runtime_root, id, err) < 0) {
-                cell_error_t ignored = {0};
-
-                r = -1;
-                runtime_delete(e->runtime_root, id, true, &ignored);
-                waitpid(pid, NULL, 0);
-                goto out;
-        }
-        if (record_update_running(e, id, pid, !io->foreground, err) < 0) {
-                r = -1;
-                kill(pid, SIGKILL);
-                waitpid(pid, NULL, 0);
-                goto out;
-        }
-        if (io->sync_fd >= 0) {
-                (void)!write(io->sync_fd, "", 1);
-                close(io->sync_fd);
-                io->sync_fd = -1;
-        }
-        {
-                json_t *rec = NULL;
-
-                if (engine_record_read(e, id, &rec, NULL) == 0)
-                        engine_health_init(e, id, json_object_get(rec, "Config"), &health);
-                json_decref(rec);
-        }
-        streams[0].fd = out_pipe[0];
-        streams[1].fd = err_pipe[0];
-        out_pipe[0] = err_pipe[0] = -1;
-        if (io->foreground) {
-                streams[0].copy_fd = saved[1];
-                streams[1].copy_fd = saved[2];
-        }
-        if (master >= 0) {
-                streams[0].fd = master;
-                streams[0].copy_fd = io->foreground ? saved[1] : -1;
-                if (io->foreground && io->interactive)
-                        stdin_open = true;
-                if (io->foreground && isatty(saved[0]) && tcgetattr(saved[0], &saved_tio) == 0) {
-                        struct termios t = saved_tio;
-
-                        /* Raw both ways, as docker's client: the
-                         * container's own terminal already made its
-                         * newlines \r\n. */
-                        cfmakeraw(&t);
-                        if (tcsetattr(saved[0], TCSANOW, &t) == 0)
-                                raw = true;
-                        copy_winsize(saved[0], master);
-                }
-        }
-        for (;;) {
-                struct pollfd p[5] = {{.fd = sfd, .events = POLLIN},
-                                      {.fd = streams[0].fd, .events = POLLIN},
-                                      {.fd = streams[1].fd, .events = POLLIN},
-                                      {.fd = stdin_open ? saved[0] : -1, .events = POLLIN},
-                                      {.fd = health.probe_fd, .events = POLLIN}};
-                pid_t w = waitpid(pid, &status, WNOHANG);
-
-                if (w == pid)
-                        break;
-                if (TEMP_FAILURE_RETRY_INT(poll(p, 5, engine_health_poll_ms(&health))) < 0)
-                        break;
-                engine_health_tick(e, id, &health);
-                if (p[0].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-
-                        while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                                if (si.ssi_signo == SIGCHLD)
-                                        continue;
-                                if (si.ssi_signo == SIGWINCH) {
-                                        if (master >= 0 && saved[0] >= 0)
-                                                copy_winsize(saved[0], master);
-                                        continue;
-                                }
-                                /* docker run's --sig-proxy: the container
-                                 * gets what the CLI got. */
-                                kill(pid, (int)si.ssi_signo);
-                        }
-                }
-                for (int i = 0; i < 2; i++)
-                        if (streams[i].fd >= 0 && (p[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-                            !log_pump(&streams[i], log_fd)) {
-                                if (streams[i].fd != master)
-                                        close(streams[i].fd);
-                                streams[i].fd = -1;
-                        }
-                if (stdin_open && (p[3].revents & (POLLIN | POLLHUP))) {
-                        char b[4096];
-                        ssize_t k = read(saved[0], b, sizeof(b));
-
-                        if (k <= 0)
-                                stdin_open = false;
-                        else
-                                write_all(master, b, (size_t)k);
-                }
-        }
-        /* What was written just before the exit. */
-        for (int i = 0; i < 2; i++) {
-                if (streams[i].fd < 0)
-                        continue;
-                fcntl(streams[i].fd, F_SETFL, O_NONBLOCK);
-                while (log_pump(&streams[i], log_fd)) {
-                        struct pollfd p = {.fd = streams[i].fd, .events = POLLIN};
-
-                        if (poll(&p, 1, 0) <= 0)
-                                break;
-                }
-                log_emit(log_fd, streams[i].name, streams[i].buf, streams[i].len);
-                streams[i].len = 0;
-        }
-        engine_health_clear(&health);
-        if (raw)
-                tcsetattr(saved[0], TCSANOW, &saved_tio);
-        *ret_code = exit_code_of(status);
-        {
-                cell_error_t ignored = {0};
-
-                runtime_delete(e->runtime_root, id, true, &ignored);
-        }
-        r = 0;
-out:
-        engine_health_clear(&health);
-        for (int i = 0; i < 2; i++)
-                if (streams[i].fd >= 0 && streams[i].fd != master)
-                        close(streams[i].fd);
-        if (master >= 0)
-                close(master);
-        for (int i = 0; i < 2; i++) {
-                if (out_pipe[i] >= 0)
-                        close(out_pipe[i]);
-                if (err_pipe[i] >= 0)
-                        close(err_pipe[i]);
-        }
-        for (int i = 0; i < 3; i++)
-                if (saved[i] >= 0)
-                        close(saved[i]);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        return r;
-}
-
-static int remove_container(engine_t *e, const char *id, json_t *rec, bool volumes, cell_error_t *err);
-
-/* The monitor's life, or a foreground run's: run, record, restart by
- * policy, remove (--rm). */
-static int supervise(engine_t *e, const char *id, run_io_t *io, int *ret_code, cell_error_t *err)
-{
-        for (;;) {
-                json_t *rec = NULL;
-                bool auto_remove, again;
-                int code = 0;
-
-                if (run_once(e, id, io, &code, err) < 0) {
-                        _cleanup_close_ int lock = engine_record_lock(e, id, NULL);
-                        json_t *r2 = NULL;
-
-                        if (lock >= 0 && engine_record_read(e, id, &r2, NULL) == 0) {
-                                set_exited(r2, 128, err->msg);
-                                json_object_set_new(state_of(r2), "Status", json_string("created"));
-                                engine_record_write(e, id, r2, NULL);
-                                json_decref(r2);
-                        }
-                        return -1;
-                }
-                *ret_code = code;
-                /* A foreground run returns at the first exit, as docker run
-                 * does; the policy applies to detached containers. */
-                again = record_exit(e, id, code, !io->foreground);
-                if (engine_record_read(e, id, &rec, NULL) < 0)
-                        return 0;
-                auto_remove = json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
-                if (!again) {
-                        if (auto_remove)
-                                remove_container(e, id, rec, true, NULL);
-                        json_decref(rec);
-                        return 0;
-                }
-                json_decref(rec);
-                {
-                        /* Docker's back-off starts at 100 ms and doubles;
-                         * kept short here and capped at 1 s. */
-                        struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
-
-                        nanosleep(&ts, NULL);
-                }
-        }
-}
-
-/* Detach a monitor: double fork, own session; the starter learns through
- * sync whether the container runs. */
+/* Detach a monitor: double fork, own session, and exec the cell binary's
+ * `__monitor` command — a fresh, small process that maps neither this
+ * module nor its libraries (libcrypto, libarchive...): one stays per
+ * running container. The starter learns through a pipe whether the
+ * container runs, or reads the error from another. */
 static int spawn_monitor(engine_t *e, const char *id, cell_error_t *err)
 {
         int sync[2], errp[2];
@@ -798,6 +356,9 @@ static int spawn_monitor(engine_t *e, const char *id, cell_error_t *err)
         if (child < 0)
                 return cell_error_errno(err, "fork");
         if (child == 0) {
+                char sync_s[16], err_s[16];
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                sigset_t none;
                 pid_t m;
 
                 close(sync[0]);
@@ -806,23 +367,26 @@ static int spawn_monitor(engine_t *e, const char *id, cell_error_t *err)
                 m = fork();
                 if (m != 0)
                         _exit(m < 0 ? 1 : 0);
-                {
-                        run_io_t io = {.sync_fd = sync[1]};
-                        cell_error_t merr = {0};
-                        int code = 0, null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-                        /* The monitor holds no terminal and no caller fd. */
-                        if (null >= 0) {
-                                dup2(null, 0);
-                                dup2(null, 1);
-                                dup2(null, 2);
-                        }
-                        signal(SIGHUP, SIG_IGN);
-                        signal(SIGPIPE, SIG_IGN);
-                        if (supervise(e, id, &io, &code, &merr) < 0 && io.sync_fd >= 0)
-                                (void)!write(errp[1], merr.msg, strlen(merr.msg));
-                        _exit(0);
+                /* The monitor holds no terminal and no caller fd. */
+                if (null >= 0) {
+                        dup2(null, 0);
+                        dup2(null, 1);
+                        dup2(null, 2);
                 }
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                fcntl(sync[1], F_SETFD, 0);
+                fcntl(errp[1], F_SETFD, 0);
+                snprintf(sync_s, sizeof(sync_s), "%d", sync[1]);
+                snprintf(err_s, sizeof(err_s), "%d", errp[1]);
+                execl("/proc/self/exe", "cell", "--storage-root", e->storage_root, "--runroot", e->run_root,
+                      "__monitor", id, sync_s, err_s, (char *)NULL);
+                {
+                        const char *msg = "exec the monitor (/proc/self/exe) failed";
+
+                        (void)!write(errp[1], msg, strlen(msg));
+                }
+                _exit(127);
         }
         close(sync[1]);
         close(errp[1]);
@@ -847,7 +411,9 @@ static int spawn_monitor(engine_t *e, const char *id, cell_error_t *err)
 int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error_t *err)
 {
         json_t *rec = NULL, *c, *hc;
-        run_io_t io = {.foreground = o->foreground, .interactive = o->interactive, .sync_fd = -1};
+        engine_run_io_t io = {.foreground = o->foreground, .interactive = o->interactive, .sync_fd = -1};
+        bool auto_remove = false;
+        int r;
         const char *log_type;
 
         if (engine_inspect(e, id, &rec, err) < 0)
@@ -882,7 +448,15 @@ int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error
         }
         if (!o->foreground)
                 return spawn_monitor(e, id, err);
-        return supervise(e, id, &io, &o->exit_code, err);
+        r = engine_supervise(e, id, &io, &o->exit_code, &auto_remove, err);
+        if (r == 0 && auto_remove) {
+                json_t *last = NULL;
+
+                if (engine_record_read(e, id, &last, NULL) == 0)
+                        remove_container(e, id, last, true, NULL);
+                json_decref(last);
+        }
+        return r;
 }
 
 /* ---- stop, kill, wait ---- */
