@@ -652,9 +652,11 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
                 run_cli_clear(&rc);
                 return r == -1000 ? 0 : r;
         }
+        /* docker run: 125 for every error of its own; docker create: 125
+         * for the command line (parse_run), 1 for the daemon's errors. */
         if (open_engine(g, &e, &err) < 0) {
                 run_cli_clear(&rc);
-                return engine_fail(cmd, &err, EXIT_ENGINE);
+                return engine_fail(cmd, &err, run ? EXIT_ENGINE : 1);
         }
         {
                 engine_create_req_t req = {
@@ -664,7 +666,7 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
         }
         if (r < 0) {
                 run_cli_clear(&rc);
-                return engine_fail(cmd, &err, EXIT_ENGINE);
+                return engine_fail(cmd, &err, run ? EXIT_ENGINE : 1);
         }
         if (!run) {
                 printf("%s\n", id);
