@@ -81,10 +81,12 @@ static char *command_of(json_t *rec, bool no_trunc)
         json_t *v;
 
         cmd = strdup(jstr(rec, "Path") ? jstr(rec, "Path") : "");
+        /* An argument with a blank in single quotes, as docker's daemon
+         * joins them (daemon/list.go). */
         json_array_foreach(json_object_get(rec, "Args"), i, v)
         {
-                char *n =
-                        str_printf("%s %s", cmd ? cmd : "", json_string_value(v) ? json_string_value(v) : "");
+                const char *a = json_string_value(v) ? json_string_value(v) : "";
+                char *n = str_printf(strchr(a, ' ') ? "%s '%s'" : "%s %s", cmd ? cmd : "", a);
 
                 free(cmd);
                 cmd = n;
