@@ -94,12 +94,16 @@ int engine_config_merge(json_t *config, const image_run_config_t *image, cell_er
 
         if (!env)
                 return cell_error_set(err, ENOMEM, "config");
-        for (i = 0; image->env && image->env[i]; i++)
-                env_set(env, image->env[i]);
+        /* Docker's order (daemon/commit.go merge): the user's variables
+         * first, then the image's that the user did not set. */
         json_array_foreach(user_env, i, v)
         {
                 if (json_is_string(v))
                         env_set(env, json_string_value(v));
+        }
+        for (i = 0; image->env && image->env[i]; i++) {
+                if (env_find(env, image->env[i]) < 0)
+                        json_array_append_new(env, json_string(image->env[i]));
         }
         json_object_set_new(config, "Env", env);
 
