@@ -677,8 +677,10 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
                         return fail("exec", &err, 126);
                 }
                 rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rootfd < 0 || engine_user_resolve(rootfd, user ? user : "", &u, &err) < 0) {
+                if (rootfd < 0 || engine_user_resolve(rootfd, user ? user : "", &u, &err) < 0 ||
+                    engine_user_add_primary_gid(&u, &err) < 0) {
                         json_decref(rec);
+                        engine_user_clear(&u);
                         if (rootfd < 0)
                                 cell_error_errno(&err, "open %s", rootfs);
                         return fail("exec", &err, 126);

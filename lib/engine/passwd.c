@@ -248,6 +248,25 @@ void engine_user_clear(engine_user_t *u)
         *u = (engine_user_t){0};
 }
 
+int engine_user_add_primary_gid(engine_user_t *u, cell_error_t *err)
+{
+        gid_t *n;
+        size_t i, k = 0;
+
+        n = calloc(u->n_additional_gids + 1, sizeof(gid_t));
+        if (!n)
+                return cell_error_set(err, ENOMEM, "groups");
+        n[k++] = u->gid;
+        for (i = 0; i < u->n_additional_gids; i++) {
+                if (u->additional_gids[i] != u->gid)
+                        n[k++] = u->additional_gids[i];
+        }
+        free(u->additional_gids);
+        u->additional_gids = n;
+        u->n_additional_gids = k;
+        return 0;
+}
+
 int engine_user_resolve(int rootfd, const char *spec, engine_user_t *ret, cell_error_t *err)
 {
         _cleanup_free_ char *spec_copy = NULL, *passwd = NULL, *group = NULL;

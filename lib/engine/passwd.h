@@ -36,3 +36,8 @@ typedef struct engine_user {
  * memory: engine_user_clear() frees it. */
 int engine_user_resolve(int rootfd, const char *spec, engine_user_t *ret, cell_error_t *err);
 void engine_user_clear(engine_user_t *u);
+
+/* Puts u->gid first in u->additional_gids (once), as docker's daemon builds
+ * a process's groups: its primary gid, then the supplementary ones
+ * (`id` in the container shows groups=GID,...). */
+int engine_user_add_primary_gid(engine_user_t *u, cell_error_t *err);

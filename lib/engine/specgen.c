@@ -703,6 +703,9 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
         r = engine_user_resolve(rootfd, jstr(c, "User") ? jstr(c, "User") : "", &user, err);
         if (r < 0)
                 goto fail;
+        r = engine_user_add_primary_gid(&user, err);
+        if (r < 0)
+                goto fail;
         if (env_find(env, "PATH=") < 0)
                 json_array_insert_new(env, 0, json_string(DEFAULT_PATH));
         {
