@@ -700,6 +700,18 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
                 r = cell_error_errno(err, "open %s", in->rootfs);
                 goto fail;
         }
+        /* A working directory that the image lacks is made (root's, 0755),
+         * as docker's daemon does (container.SetupWorkingDirectory). */
+        if (cwd && *cwd && strcmp(cwd, "/") != 0) {
+                int dfd = fs_mkdir_p_in_root(rootfd, cwd, 0755, err);
+
+                if (dfd < 0) {
+                        r = dfd;
+                        cell_error_prefix(err, "Cannot mkdir: %s", cwd);
+                        goto fail;
+                }
+                close(dfd);
+        }
         r = engine_user_resolve(rootfd, jstr(c, "User") ? jstr(c, "User") : "", &user, err);
         if (r < 0)
                 goto fail;
