@@ -756,6 +756,37 @@ int cmd_engine_rename(const cli_global_t *g, int argc, char **argv)
         return 0;
 }
 
+/* What docker's init layer holds (daemon/initlayer): the mount points and
+ * files the runtime puts in every container. Docker diffs against that
+ * layer, so they are never a container's change; /etc, their parent, only
+ * when something else under it changed (then "C", the init layer has it). */
+static const char *const init_layer_paths[] = {
+        "/dev",        "/dev/pts",         "/dev/shm",   "/dev/console",  "/proc",     "/sys",
+        "/.dockerenv", "/etc/resolv.conf", "/etc/hosts", "/etc/hostname", "/etc/mtab", NULL};
+
+static bool in_init_layer(const char *path)
+{
+        for (size_t i = 0; init_layer_paths[i]; i++)
+                if (strcmp(path, init_layer_paths[i]) == 0)
+                        return true;
+        return false;
+}
+
+static bool other_change_under(json_t *changes, const char *dir)
+{
+        size_t i, n = strlen(dir);
+        json_t *c;
+
+        json_array_foreach(changes, i, c)
+        {
+                const char *p = jstr(c, "Path") ? jstr(c, "Path") : "";
+
+                if (strncmp(p, dir, n) == 0 && p[n] == '/' && !in_init_layer(p))
+                        return true;
+        }
+        return false;
+}
+
 int cmd_engine_diff(const cli_global_t *g, int argc, char **argv);
 int cmd_engine_diff(const cli_global_t *g, int argc, char **argv)
 {
@@ -779,12 +810,16 @@ int cmd_engine_diff(const cli_global_t *g, int argc, char **argv)
         json_array_foreach(changes, i, c)
         {
                 json_int_t kind = json_integer_value(json_object_get(c, "Kind"));
+                const char *path = jstr(c, "Path") ? jstr(c, "Path") : "";
 
-                printf("%c %s\n",
-                       kind == 0   ? 'C'
-                       : kind == 1 ? 'A'
-                                   : 'D',
-                       jstr(c, "Path") ? jstr(c, "Path") : "");
+                if (kind != 2 && in_init_layer(path))
+                        continue;
+                if (kind != 2 && strcmp(path, "/etc") == 0) {
+                        if (!other_change_under(changes, "/etc"))
+                                continue;
+                        kind = 0;
+                }
+                printf("%c %s\n", kind == 0 ? 'C' : kind == 1 ? 'A' : 'D', path);
         }
         json_decref(changes);
         return 0;
