@@ -726,11 +726,11 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
         engine_user_clear(&u);
         json_decref(rec);
         if (r < 0) {
-                int code = 126;
-
-                if (strstr(err.msg, "No such file or directory") || err.code == ENOENT)
-                        code = 127;
-                return fail("exec", &err, code);
+                /* 126 for every process that could not start, a missing
+                 * command too: docker's daemon sets an exec's exit code to
+                 * 126 when its start fails (daemon/exec.go), unlike run's
+                 * 127. */
+                return fail("exec", &err, 126);
         }
         return status;
 }
