@@ -427,7 +427,8 @@ static int etc_files(const engine_spec_in_t *in, const char *hostname, bool host
         _cleanup_free_ char *hostname_data = str_printf("%s\n", hostname);
         _cleanup_free_ char *hosts = NULL, *resolv = NULL;
         size_t len;
-        static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+        /* In the order of docker's mounts (container.NetworkMounts). */
+        static const char *const files[] = {"resolv.conf", "hostname", "hosts"};
 
         if (!hostname_data)
                 return cell_error_set(err, ENOMEM, "hostname");
