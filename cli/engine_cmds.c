@@ -7,6 +7,7 @@
  * not found. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ enum {
         O_CPU_SHARES,
         O_CPUSET_CPUS,
         O_PIDS_LIMIT,
+        O_OOM_SCORE_ADJ,
         O_ULIMIT,
         O_PID,
         O_IPC,
@@ -130,6 +132,7 @@ static const cli_option_t run_opts[] = {
         {"cpu-shares", 'c', true, O_CPU_SHARES},
         {"cpuset-cpus", 0, true, O_CPUSET_CPUS},
         {"pids-limit", 0, true, O_PIDS_LIMIT},
+        {"oom-score-adj", 0, true, O_OOM_SCORE_ADJ},
         {"ulimit", 0, true, O_ULIMIT},
         {"pid", 0, true, O_PID},
         {"ipc", 0, true, O_IPC},
@@ -437,6 +440,25 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                         else
                                 json_object_set_new(obj_get_or_new(c, "Healthcheck", false), "Retries",
                                                     json_integer(n));
+                        break;
+                }
+                case O_OOM_SCORE_ADJ: {
+                        long n;
+
+                        if (str_to_long(v, LONG_MIN, LONG_MAX, &n) < 0) {
+                                cell_error_plain(&err, EINVAL,
+                                                 "invalid argument \"%s\" for \"--oom-score-adj\" flag: "
+                                                 "expected an integer",
+                                                 v);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        if (n < -1000 || n > 1000) {
+                                cell_error_plain(
+                                        &err, EINVAL,
+                                        "Invalid value %ld, range for oom score adj is [-1000, 1000]", n);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        json_object_set_new(hc, "OomScoreAdj", json_integer(n));
                         break;
                 }
                 case O_CPUSET_CPUS:

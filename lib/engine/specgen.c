@@ -744,6 +744,11 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
                 r = cell_error_set(err, ENOMEM, "process");
                 goto fail;
         }
+        /* Only with --oom-score-adj: docker writes 0 otherwise, which a
+         * caller whose own score is higher (a systemd user session's) may
+         * not lower to; the inherited score is left as it is. */
+        if (json_object_get(hc, "OomScoreAdj"))
+                json_object_set_new(proc, "oomScoreAdj", json_integer(jint(hc, "OomScoreAdj")));
         if (user.n_additional_gids > 0) {
                 json_t *g = json_array();
 
