@@ -81,6 +81,7 @@ enum {
         O_CPUSET_CPUS,
         O_PIDS_LIMIT,
         O_OOM_SCORE_ADJ,
+        O_SHM_SIZE,
         O_ULIMIT,
         O_PID,
         O_IPC,
@@ -133,6 +134,7 @@ static const cli_option_t run_opts[] = {
         {"cpuset-cpus", 0, true, O_CPUSET_CPUS},
         {"pids-limit", 0, true, O_PIDS_LIMIT},
         {"oom-score-adj", 0, true, O_OOM_SCORE_ADJ},
+        {"shm-size", 0, true, O_SHM_SIZE},
         {"ulimit", 0, true, O_ULIMIT},
         {"pid", 0, true, O_PID},
         {"ipc", 0, true, O_IPC},
@@ -440,6 +442,16 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                         else
                                 json_object_set_new(obj_get_or_new(c, "Healthcheck", false), "Retries",
                                                     json_integer(n));
+                        break;
+                }
+                case O_SHM_SIZE: {
+                        int64_t n;
+
+                        if (engine_parse_bytes(v, &n, &err) < 0) {
+                                cell_error_prefix(&err, "invalid argument \"%s\" for \"--shm-size\" flag", v);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        json_object_set_new(hc, "ShmSize", json_integer(n));
                         break;
                 }
                 case O_OOM_SCORE_ADJ: {

@@ -483,9 +483,14 @@ static int etc_files(const engine_spec_in_t *in, const char *hostname, bool host
         return 0;
 }
 
-static json_t *default_mounts(bool privileged)
+static json_t *default_mounts(bool privileged, json_int_t shm_size)
 {
         json_t *m = json_array();
+        char shm_opts[96];
+
+        /* docker's 64 MiB unless --shm-size. */
+        snprintf(shm_opts, sizeof(shm_opts), "nosuid,noexec,nodev,mode=1777,size=%lld",
+                 (long long)(shm_size > 0 ? shm_size : 67108864));
 
         json_array_append_new(m, mount_new("/proc", "proc", "proc", "nosuid,noexec,nodev"));
         json_array_append_new(m,
@@ -498,8 +503,7 @@ static json_t *default_mounts(bool privileged)
                                            privileged ? "nosuid,noexec,nodev,relatime,rw"
                                                       : "nosuid,noexec,nodev,relatime,ro"));
         json_array_append_new(m, mount_new("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
-        json_array_append_new(
-                m, mount_new("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=67108864"));
+        json_array_append_new(m, mount_new("/dev/shm", "tmpfs", "shm", shm_opts));
         return m;
 }
 
@@ -820,7 +824,7 @@ int engine_spec_generate(const engine_spec_in_t *in, json_t **ret, cell_error_t 
         if (process_section(in, spec, hostname, caps, nnp, err) < 0)
                 goto out;
 
-        mounts = default_mounts(privileged);
+        mounts = default_mounts(privileged, jint(hc, "ShmSize"));
         if (etc_files(in, hostname, host_net, mounts, err) < 0 ||
             user_mounts(in, mounts, mounts_out, err) < 0)
                 goto out;
