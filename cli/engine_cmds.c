@@ -82,6 +82,7 @@ enum {
         O_PIDS_LIMIT,
         O_OOM_SCORE_ADJ,
         O_SHM_SIZE,
+        O_GROUP_ADD,
         O_ULIMIT,
         O_PID,
         O_IPC,
@@ -135,6 +136,7 @@ static const cli_option_t run_opts[] = {
         {"pids-limit", 0, true, O_PIDS_LIMIT},
         {"oom-score-adj", 0, true, O_OOM_SCORE_ADJ},
         {"shm-size", 0, true, O_SHM_SIZE},
+        {"group-add", 0, true, O_GROUP_ADD},
         {"ulimit", 0, true, O_ULIMIT},
         {"pid", 0, true, O_PID},
         {"ipc", 0, true, O_IPC},
@@ -444,6 +446,9 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                                                     json_integer(n));
                         break;
                 }
+                case O_GROUP_ADD:
+                        json_array_append_new(obj_get_or_new(hc, "GroupAdd", true), json_string(v));
+                        break;
                 case O_SHM_SIZE: {
                         int64_t n;
 

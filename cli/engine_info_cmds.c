@@ -23,6 +23,7 @@
 #include "runtime.h"
 #include "spec.h"
 #include "strutil.h"
+#include "specgen.h"
 #include "template.h"
 #include "units.h"
 
@@ -678,7 +679,9 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
                 }
                 rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (rootfd < 0 || engine_user_resolve(rootfd, user ? user : "", &u, &err) < 0 ||
-                    engine_user_add_primary_gid(&u, &err) < 0) {
+                    engine_user_groups_docker(rootfd,
+                                              json_object_get(json_object_get(rec, "HostConfig"), "GroupAdd"),
+                                              &u, &err) < 0) {
                         json_decref(rec);
                         engine_user_clear(&u);
                         if (rootfd < 0)

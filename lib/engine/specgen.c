@@ -676,6 +676,27 @@ static json_t *json_strv_copy(json_t *a)
         return json_is_array(a) ? json_deep_copy(a) : json_array();
 }
 
+int engine_user_groups_docker(int rootfd, json_t *group_add, engine_user_t *u, cell_error_t *err)
+{
+        _cleanup_free_ const char **v = NULL;
+        size_t n = 0, i;
+        json_t *e;
+        int r;
+
+        r = engine_user_add_primary_gid(u, err);
+        if (r < 0 || !json_is_array(group_add) || json_array_size(group_add) == 0)
+                return r;
+        v = calloc(json_array_size(group_add), sizeof(*v));
+        if (!v)
+                return cell_error_set(err, ENOMEM, "groups");
+        json_array_foreach(group_add, i, e)
+        {
+                if (json_is_string(e))
+                        v[n++] = json_string_value(e);
+        }
+        return engine_user_add_groups(rootfd, v, n, u, err);
+}
+
 /* The process: args, env, user, cwd, terminal, capabilities, rlimits. */
 static int process_section(const engine_spec_in_t *in, json_t *spec, const char *hostname, char **caps,
                            bool nnp, cell_error_t *err)
@@ -720,7 +741,7 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
         r = engine_user_resolve(rootfd, jstr(c, "User") ? jstr(c, "User") : "", &user, err);
         if (r < 0)
                 goto fail;
-        r = engine_user_add_primary_gid(&user, err);
+        r = engine_user_groups_docker(rootfd, json_object_get(hc, "GroupAdd"), &user, err);
         if (r < 0)
                 goto fail;
         if (env_find(env, "PATH=") < 0)
