@@ -303,6 +303,12 @@ static int add_user_mount(const engine_spec_in_t *in, json_t *mounts, json_t *ou
                 if (!src || src[0] != '/')
                         return cell_error_plain(err, EINVAL, "%s: invalid mount config for type \"bind\": %s",
                                                 opt, "bind source path must be absolute");
+                /* -v makes a missing source directory on the host, as
+                 * docker's -v (its --mount refuses one). */
+                if (stat(src, &st) < 0 && errno == ENOENT && strcmp(opt, "-v") == 0) {
+                        if (fs_mkdir_p(src, 0755, err) < 0)
+                                return cell_error_prefix(err, "%s: making the bind source %s", opt, src);
+                }
                 if (stat(src, &st) < 0)
                         return cell_error_plain(
                                 err, ENOENT,
