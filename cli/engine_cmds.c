@@ -648,6 +648,8 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
         json_object_set_new(c, "Tty", json_boolean(rc->tty));
         json_object_set_new(c, "OpenStdin", json_boolean(rc->interactive));
         json_object_set_new(c, "AttachStdin", json_boolean(rc->interactive && !rc->detach));
+        /* docker: stdin is closed when the attached client detaches. */
+        json_object_set_new(c, "StdinOnce", json_boolean(rc->interactive && !rc->detach));
         json_object_set_new(c, "AttachStdout", json_boolean(!rc->detach));
         json_object_set_new(c, "AttachStderr", json_boolean(!rc->detach));
         json_object_set_new(hc, "AutoRemove", json_boolean(rc->rm));
