@@ -808,7 +808,15 @@ typedef struct stop_args {
         int sig;
         bool force, volumes, attach, interactive;
         int exit_code;
+        const char *bad_sig; /* -s that is no signal: docker's daemon refuses it per container */
 } stop_args_t;
+
+static int check_sig(const stop_args_t *a, cell_error_t *err)
+{
+        if (a->bad_sig)
+                return cell_error_plain(err, EINVAL, "Invalid signal: %s", a->bad_sig);
+        return 0;
+}
 
 static int on_stop_opt(int id, const char *v, void *d)
 {
@@ -826,10 +834,10 @@ static int on_stop_opt(int id, const char *v, void *d)
         case 2: {
                 cell_error_t err = {0};
 
-                if (engine_parse_signal(v, &a->sig, &err) < 0) {
-                        fprintf(stderr, "%s\n", err.msg);
-                        return -1;
-                }
+                /* Refused later, for each container, as docker's daemon
+                 * does ("Invalid signal: 0", exit 1), not as a flag error. */
+                if (engine_parse_signal(v, &a->sig, &err) < 0)
+                        a->bad_sig = v;
                 return 0;
         }
         case 3:
@@ -853,6 +861,8 @@ static int do_stop(engine_t *e, const char *id, const char *given, void *data, c
 {
         stop_args_t *a = data;
 
+        if (check_sig(a, err) < 0)
+                return -1;
         return engine_stop(e, id, a->timeout, err);
 }
 
@@ -860,6 +870,8 @@ static int do_kill(engine_t *e, const char *id, const char *given, void *data, c
 {
         stop_args_t *a = data;
 
+        if (check_sig(a, err) < 0)
+                return -1;
         return engine_kill(e, id, a->sig, err);
 }
 
