@@ -105,10 +105,37 @@ static char *command_of(json_t *rec, bool no_trunc)
         return str_printf("\"%s\"", cmd);
 }
 
+/* docker ps's .Mounts: each mount's volume name, or its source for a bind,
+ * cut to 15 runes with "…" unless --no-trunc; joined with ",". */
+static char *mounts_of(json_t *rec, bool no_trunc)
+{
+        char *out = strdup("");
+        size_t i;
+        json_t *m;
+
+        json_array_foreach(json_object_get(rec, "Mounts"), i, m)
+        {
+                const char *name = jstr(m, "Name") && *jstr(m, "Name") ? jstr(m, "Name") : jstr(m, "Source");
+                char *n;
+
+                if (!out)
+                        return NULL;
+                if (!name)
+                        name = "";
+                if (!no_trunc && strlen(name) > 15)
+                        n = str_printf("%s%s%.14s…", out, *out ? "," : "", name);
+                else
+                        n = str_printf("%s%s%s", out, *out ? "," : "", name);
+                free(out);
+                out = n;
+        }
+        return out;
+}
+
 static json_t *ps_row(engine_t *e, json_t *rec, bool no_trunc)
 {
         _cleanup_free_ char *status = engine_status_line(rec), *cmd = command_of(rec, no_trunc),
-                            *running_for = ago(jstr(rec, "Created"));
+                            *running_for = ago(jstr(rec, "Created")), *mounts = mounts_of(rec, no_trunc);
         const char *id = jstr(rec, "Id"), *name = jstr(rec, "Name");
         json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
         _cleanup_free_ char *label_str = NULL, *created = NULL;
@@ -148,7 +175,7 @@ static json_t *ps_row(engine_t *e, json_t *rec, bool no_trunc)
                 jstr(json_object_get(rec, "State"), "Status") ? jstr(json_object_get(rec, "State"), "Status")
                                                               : "",
                 "Names", name ? (name[0] == '/' ? name + 1 : name) : "", "Labels", label_str ? label_str : "",
-                "Mounts", "", "Networks", "");
+                "Mounts", mounts ? mounts : "", "Networks", "");
 }
 
 static bool filter_match(json_t *rec, json_t *row, char *const *filters)
@@ -286,12 +313,46 @@ int cmd_engine_ps(const cli_global_t *g, int argc, char **argv)
                 json_decref(rows);
                 return fail("ps", &err, 1);
         }
+        /* before=C and since=C: created before or after container C. */
+        int64_t before_ns = 0, since_ns = 0;
+
+        for (size_t i = 0; filters && filters[i]; i++) {
+                bool before = str_has_prefix(filters[i], "before="),
+                     since = str_has_prefix(filters[i], "since=");
+                char rid[ENGINE_ID_LEN + 1];
+                json_t *ref = NULL;
+                int64_t t = 0;
+
+                if (!before && !since)
+                        continue;
+                if (engine_container_find(e, strchr(filters[i], '=') + 1, rid, &err) < 0 ||
+                    engine_inspect(e, rid, &ref, &err) < 0) {
+                        json_decref(rows);
+                        fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+                        return 1;
+                }
+                engine_time_parse(jstr(ref, "Created"), &t);
+                json_decref(ref);
+                if (before)
+                        before_ns = t;
+                else
+                        since_ns = t;
+        }
         for (size_t i = 0; ids[i] && (last < 0 || (long)json_array_size(rows) < last); i++) {
                 json_t *rec = NULL, *row;
                 bool running;
 
                 if (engine_inspect(e, ids[i], &rec, NULL) < 0)
                         continue;
+                if (before_ns || since_ns) {
+                        int64_t t = 0;
+
+                        engine_time_parse(jstr(rec, "Created"), &t);
+                        if ((before_ns && t >= before_ns) || (since_ns && t <= since_ns)) {
+                                json_decref(rec);
+                                continue;
+                        }
+                }
                 running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
                 row = ps_row(e, rec, no_trunc);
                 if (row && (all || running || (filters && strstr(filters[0], "status"))) &&
