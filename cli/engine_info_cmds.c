@@ -217,45 +217,117 @@ static bool filter_match(json_t *rec, json_t *row, char *const *filters)
         return true;
 }
 
+static size_t utf8_width(const char *s, size_t n)
+{
+        size_t w = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char)s[i] & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
+/* Lines of tab-separated cells aligned as docker's tabwriter (minimum width
+ * 10, padding 3, blanks); the text after a line's last tab is not padded. */
+static void print_tabbed(char *const *lines)
+{
+        size_t width[32] = {0};
+
+        for (size_t l = 0; lines && lines[l]; l++) {
+                const char *p = lines[l], *t;
+
+                for (size_t c = 0; (t = strchr(p, '\t')) && c < ARRAY_SIZE(width); c++, p = t + 1) {
+                        size_t w = utf8_width(p, (size_t)(t - p)) + 3;
+
+                        if (w < 10)
+                                w = 10;
+                        if (w > width[c])
+                                width[c] = w;
+                }
+        }
+        for (size_t l = 0; lines && lines[l]; l++) {
+                const char *p = lines[l], *t;
+                size_t c;
+
+                for (c = 0; (t = strchr(p, '\t')) && c < ARRAY_SIZE(width); c++, p = t + 1) {
+                        size_t w = utf8_width(p, (size_t)(t - p));
+
+                        printf("%.*s%*s", (int)(t - p), p, (int)(width[c] - w), "");
+                }
+                printf("%s\n", p);
+        }
+}
+
 static void print_table(json_t *rows, const char *const *cols, const char *const *heads, size_t ncols)
 {
-        size_t width[16] = {0};
+        _cleanup_strv_ char **lines = NULL;
+        _cleanup_free_ char *head = strdup("");
         size_t i;
         json_t *row;
 
-        for (size_t c = 0; c < ncols; c++)
-                width[c] = strlen(heads[c]);
+        for (size_t c = 0; c < ncols && head; c++) {
+                char *n = str_printf("%s%s%s", head, heads[c], c + 1 < ncols ? "\t" : "");
+
+                free(head);
+                head = n;
+        }
+        strv_push(&lines, head ? head : "");
         json_array_foreach(rows, i, row)
         {
-                for (size_t c = 0; c < ncols; c++) {
-                        const char *s = jstr(row, cols[c]);
-                        size_t n = s ? strlen(s) : 0;
+                _cleanup_free_ char *line = strdup("");
 
-                        /* "…" is 3 bytes and one column. */
-                        if (s && strstr(s, "…"))
-                                n -= 2;
-                        if (n > width[c])
-                                width[c] = n;
+                for (size_t c = 0; c < ncols && line; c++) {
+                        const char *v = jstr(row, cols[c]) ? jstr(row, cols[c]) : "";
+                        char *n = str_printf("%s%s%s", line, v, c + 1 < ncols ? "\t" : "");
+
+                        free(line);
+                        line = n;
                 }
+                strv_push(&lines, line ? line : "");
         }
-        for (size_t c = 0; c < ncols; c++) {
-                if (c + 1 < ncols)
-                        printf("%-*s   ", (int)width[c], heads[c]);
-                else
-                        printf("%s\n", heads[c]);
+        print_tabbed(lines);
+}
+
+/* --format "table ...": a header from the same template over the columns'
+ * names, then a line per row, aligned at the tabs. */
+static int print_custom_table(json_t *rows, const char *format, cell_error_t *err)
+{
+        static const char *const fields[][2] = {
+                {"ID", "CONTAINER ID"},    {"Image", "IMAGE"},
+                {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"},
+                {"RunningFor", "CREATED"}, {"Ports", "PORTS"},
+                {"Status", "STATUS"},      {"State", "STATE"},
+                {"Size", "SIZE"},          {"Names", "NAMES"},
+                {"Labels", "LABELS"},      {"Mounts", "MOUNTS"},
+                {"Networks", "NETWORKS"},  {"LocalVolumes", "LOCAL VOLUMES"},
+        };
+        _cleanup_strv_ char **lines = NULL;
+        const char *body = format + strlen("table");
+        json_t *heads = json_object(), *row;
+        size_t i;
+
+        while (*body == ' ')
+                body++;
+        for (i = 0; i < ARRAY_SIZE(fields); i++)
+                json_object_set_new(heads, fields[i][0], json_string(fields[i][1]));
+        {
+                _cleanup_free_ char *h = cli_template_render(body, heads, err);
+
+                json_decref(heads);
+                if (!h)
+                        return -1;
+                strv_push(&lines, h);
         }
         json_array_foreach(rows, i, row)
         {
-                for (size_t c = 0; c < ncols; c++) {
-                        const char *s = jstr(row, cols[c]) ? jstr(row, cols[c]) : "";
-                        int pad = (int)width[c] + (strstr(s, "…") ? 2 : 0);
+                _cleanup_free_ char *out = cli_template_render(body, row, err);
 
-                        if (c + 1 < ncols)
-                                printf("%-*s   ", pad, s);
-                        else
-                                printf("%s\n", s);
-                }
+                if (!out)
+                        return -1;
+                strv_push(&lines, out);
         }
+        print_tabbed(lines);
+        return 0;
 }
 
 int cmd_engine_ps(const cli_global_t *g, int argc, char **argv);
@@ -381,6 +453,11 @@ int cmd_engine_ps(const cli_global_t *g, int argc, char **argv)
                                 return fail("ps", &err, 1);
                         }
                         printf("%s\n", out);
+                }
+        } else if (format && strcmp(format, "table") != 0) {
+                if (print_custom_table(rows, format, &err) < 0) {
+                        json_decref(rows);
+                        return fail("ps", &err, 1);
                 }
         } else {
                 static const char *const cols[] = {"ID",     "Image", "Command", "RunningFor",
