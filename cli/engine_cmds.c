@@ -7,6 +7,7 @@
  * not found. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,9 @@ enum {
         O_CPU_SHARES,
         O_CPUSET_CPUS,
         O_PIDS_LIMIT,
+        O_OOM_SCORE_ADJ,
+        O_SHM_SIZE,
+        O_GROUP_ADD,
         O_ULIMIT,
         O_PID,
         O_IPC,
@@ -130,6 +134,9 @@ static const cli_option_t run_opts[] = {
         {"cpu-shares", 'c', true, O_CPU_SHARES},
         {"cpuset-cpus", 0, true, O_CPUSET_CPUS},
         {"pids-limit", 0, true, O_PIDS_LIMIT},
+        {"oom-score-adj", 0, true, O_OOM_SCORE_ADJ},
+        {"shm-size", 0, true, O_SHM_SIZE},
+        {"group-add", 0, true, O_GROUP_ADD},
         {"ulimit", 0, true, O_ULIMIT},
         {"pid", 0, true, O_PID},
         {"ipc", 0, true, O_IPC},
@@ -439,6 +446,38 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                                                     json_integer(n));
                         break;
                 }
+                case O_GROUP_ADD:
+                        json_array_append_new(obj_get_or_new(hc, "GroupAdd", true), json_string(v));
+                        break;
+                case O_SHM_SIZE: {
+                        int64_t n;
+
+                        if (engine_parse_bytes(v, &n, &err) < 0) {
+                                cell_error_prefix(&err, "invalid argument \"%s\" for \"--shm-size\" flag", v);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        json_object_set_new(hc, "ShmSize", json_integer(n));
+                        break;
+                }
+                case O_OOM_SCORE_ADJ: {
+                        long n;
+
+                        if (str_to_long(v, LONG_MIN, LONG_MAX, &n) < 0) {
+                                cell_error_plain(&err, EINVAL,
+                                                 "invalid argument \"%s\" for \"--oom-score-adj\" flag: "
+                                                 "expected an integer",
+                                                 v);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        if (n < -1000 || n > 1000) {
+                                cell_error_plain(
+                                        &err, EINVAL,
+                                        "Invalid value %ld, range for oom score adj is [-1000, 1000]", n);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        json_object_set_new(hc, "OomScoreAdj", json_integer(n));
+                        break;
+                }
                 case O_CPUSET_CPUS:
                         json_object_set_new(hc, "CpusetCpus", json_string(v));
                         break;
@@ -609,6 +648,8 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
         json_object_set_new(c, "Tty", json_boolean(rc->tty));
         json_object_set_new(c, "OpenStdin", json_boolean(rc->interactive));
         json_object_set_new(c, "AttachStdin", json_boolean(rc->interactive && !rc->detach));
+        /* docker: stdin is closed when the attached client detaches. */
+        json_object_set_new(c, "StdinOnce", json_boolean(rc->interactive && !rc->detach));
         json_object_set_new(c, "AttachStdout", json_boolean(!rc->detach));
         json_object_set_new(c, "AttachStderr", json_boolean(!rc->detach));
         json_object_set_new(hc, "AutoRemove", json_boolean(rc->rm));
@@ -652,9 +693,11 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
                 run_cli_clear(&rc);
                 return r == -1000 ? 0 : r;
         }
+        /* docker run: 125 for every error of its own; docker create: 125
+         * for the command line (parse_run), 1 for the daemon's errors. */
         if (open_engine(g, &e, &err) < 0) {
                 run_cli_clear(&rc);
-                return engine_fail(cmd, &err, EXIT_ENGINE);
+                return engine_fail(cmd, &err, run ? EXIT_ENGINE : 1);
         }
         {
                 engine_create_req_t req = {
@@ -664,7 +707,7 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
         }
         if (r < 0) {
                 run_cli_clear(&rc);
-                return engine_fail(cmd, &err, EXIT_ENGINE);
+                return engine_fail(cmd, &err, run ? EXIT_ENGINE : 1);
         }
         if (!run) {
                 printf("%s\n", id);
@@ -765,7 +808,15 @@ typedef struct stop_args {
         int sig;
         bool force, volumes, attach, interactive;
         int exit_code;
+        const char *bad_sig; /* -s that is no signal: docker's daemon refuses it per container */
 } stop_args_t;
+
+static int check_sig(const stop_args_t *a, cell_error_t *err)
+{
+        if (a->bad_sig)
+                return cell_error_plain(err, EINVAL, "Invalid signal: %s", a->bad_sig);
+        return 0;
+}
 
 static int on_stop_opt(int id, const char *v, void *d)
 {
@@ -783,10 +834,10 @@ static int on_stop_opt(int id, const char *v, void *d)
         case 2: {
                 cell_error_t err = {0};
 
-                if (engine_parse_signal(v, &a->sig, &err) < 0) {
-                        fprintf(stderr, "%s\n", err.msg);
-                        return -1;
-                }
+                /* Refused later, for each container, as docker's daemon
+                 * does ("Invalid signal: 0", exit 1), not as a flag error. */
+                if (engine_parse_signal(v, &a->sig, &err) < 0)
+                        a->bad_sig = v;
                 return 0;
         }
         case 3:
@@ -810,6 +861,8 @@ static int do_stop(engine_t *e, const char *id, const char *given, void *data, c
 {
         stop_args_t *a = data;
 
+        if (check_sig(a, err) < 0)
+                return -1;
         return engine_stop(e, id, a->timeout, err);
 }
 
@@ -817,6 +870,8 @@ static int do_kill(engine_t *e, const char *id, const char *given, void *data, c
 {
         stop_args_t *a = data;
 
+        if (check_sig(a, err) < 0)
+                return -1;
         return engine_kill(e, id, a->sig, err);
 }
 

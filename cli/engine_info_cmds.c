@@ -23,6 +23,7 @@
 #include "runtime.h"
 #include "spec.h"
 #include "strutil.h"
+#include "specgen.h"
 #include "template.h"
 #include "units.h"
 
@@ -81,10 +82,12 @@ static char *command_of(json_t *rec, bool no_trunc)
         json_t *v;
 
         cmd = strdup(jstr(rec, "Path") ? jstr(rec, "Path") : "");
+        /* An argument with a blank in single quotes, as docker's daemon
+         * joins them (daemon/list.go). */
         json_array_foreach(json_object_get(rec, "Args"), i, v)
         {
-                char *n =
-                        str_printf("%s %s", cmd ? cmd : "", json_string_value(v) ? json_string_value(v) : "");
+                const char *a = json_string_value(v) ? json_string_value(v) : "";
+                char *n = str_printf(strchr(a, ' ') ? "%s '%s'" : "%s %s", cmd ? cmd : "", a);
 
                 free(cmd);
                 cmd = n;
@@ -102,10 +105,37 @@ static char *command_of(json_t *rec, bool no_trunc)
         return str_printf("\"%s\"", cmd);
 }
 
+/* docker ps's .Mounts: each mount's volume name, or its source for a bind,
+ * cut to 15 runes with "…" unless --no-trunc; joined with ",". */
+static char *mounts_of(json_t *rec, bool no_trunc)
+{
+        char *out = strdup("");
+        size_t i;
+        json_t *m;
+
+        json_array_foreach(json_object_get(rec, "Mounts"), i, m)
+        {
+                const char *name = jstr(m, "Name") && *jstr(m, "Name") ? jstr(m, "Name") : jstr(m, "Source");
+                char *n;
+
+                if (!out)
+                        return NULL;
+                if (!name)
+                        name = "";
+                if (!no_trunc && strlen(name) > 15)
+                        n = str_printf("%s%s%.14s…", out, *out ? "," : "", name);
+                else
+                        n = str_printf("%s%s%s", out, *out ? "," : "", name);
+                free(out);
+                out = n;
+        }
+        return out;
+}
+
 static json_t *ps_row(engine_t *e, json_t *rec, bool no_trunc)
 {
         _cleanup_free_ char *status = engine_status_line(rec), *cmd = command_of(rec, no_trunc),
-                            *running_for = ago(jstr(rec, "Created"));
+                            *running_for = ago(jstr(rec, "Created")), *mounts = mounts_of(rec, no_trunc);
         const char *id = jstr(rec, "Id"), *name = jstr(rec, "Name");
         json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
         _cleanup_free_ char *label_str = NULL, *created = NULL;
@@ -145,7 +175,7 @@ static json_t *ps_row(engine_t *e, json_t *rec, bool no_trunc)
                 jstr(json_object_get(rec, "State"), "Status") ? jstr(json_object_get(rec, "State"), "Status")
                                                               : "",
                 "Names", name ? (name[0] == '/' ? name + 1 : name) : "", "Labels", label_str ? label_str : "",
-                "Mounts", "", "Networks", "");
+                "Mounts", mounts ? mounts : "", "Networks", "");
 }
 
 static bool filter_match(json_t *rec, json_t *row, char *const *filters)
@@ -187,45 +217,117 @@ static bool filter_match(json_t *rec, json_t *row, char *const *filters)
         return true;
 }
 
+static size_t utf8_width(const char *s, size_t n)
+{
+        size_t w = 0;
+
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char)s[i] & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
+/* Lines of tab-separated cells aligned as docker's tabwriter (minimum width
+ * 10, padding 3, blanks); the text after a line's last tab is not padded. */
+static void print_tabbed(char *const *lines)
+{
+        size_t width[32] = {0};
+
+        for (size_t l = 0; lines && lines[l]; l++) {
+                const char *p = lines[l], *t;
+
+                for (size_t c = 0; (t = strchr(p, '\t')) && c < ARRAY_SIZE(width); c++, p = t + 1) {
+                        size_t w = utf8_width(p, (size_t)(t - p)) + 3;
+
+                        if (w < 10)
+                                w = 10;
+                        if (w > width[c])
+                                width[c] = w;
+                }
+        }
+        for (size_t l = 0; lines && lines[l]; l++) {
+                const char *p = lines[l], *t;
+                size_t c;
+
+                for (c = 0; (t = strchr(p, '\t')) && c < ARRAY_SIZE(width); c++, p = t + 1) {
+                        size_t w = utf8_width(p, (size_t)(t - p));
+
+                        printf("%.*s%*s", (int)(t - p), p, (int)(width[c] - w), "");
+                }
+                printf("%s\n", p);
+        }
+}
+
 static void print_table(json_t *rows, const char *const *cols, const char *const *heads, size_t ncols)
 {
-        size_t width[16] = {0};
+        _cleanup_strv_ char **lines = NULL;
+        _cleanup_free_ char *head = strdup("");
         size_t i;
         json_t *row;
 
-        for (size_t c = 0; c < ncols; c++)
-                width[c] = strlen(heads[c]);
+        for (size_t c = 0; c < ncols && head; c++) {
+                char *n = str_printf("%s%s%s", head, heads[c], c + 1 < ncols ? "\t" : "");
+
+                free(head);
+                head = n;
+        }
+        strv_push(&lines, head ? head : "");
         json_array_foreach(rows, i, row)
         {
-                for (size_t c = 0; c < ncols; c++) {
-                        const char *s = jstr(row, cols[c]);
-                        size_t n = s ? strlen(s) : 0;
+                _cleanup_free_ char *line = strdup("");
 
-                        /* "…" is 3 bytes and one column. */
-                        if (s && strstr(s, "…"))
-                                n -= 2;
-                        if (n > width[c])
-                                width[c] = n;
+                for (size_t c = 0; c < ncols && line; c++) {
+                        const char *v = jstr(row, cols[c]) ? jstr(row, cols[c]) : "";
+                        char *n = str_printf("%s%s%s", line, v, c + 1 < ncols ? "\t" : "");
+
+                        free(line);
+                        line = n;
                 }
+                strv_push(&lines, line ? line : "");
         }
-        for (size_t c = 0; c < ncols; c++) {
-                if (c + 1 < ncols)
-                        printf("%-*s   ", (int)width[c], heads[c]);
-                else
-                        printf("%s\n", heads[c]);
+        print_tabbed(lines);
+}
+
+/* --format "table ...": a header from the same template over the columns'
+ * names, then a line per row, aligned at the tabs. */
+static int print_custom_table(json_t *rows, const char *format, cell_error_t *err)
+{
+        static const char *const fields[][2] = {
+                {"ID", "CONTAINER ID"},    {"Image", "IMAGE"},
+                {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"},
+                {"RunningFor", "CREATED"}, {"Ports", "PORTS"},
+                {"Status", "STATUS"},      {"State", "STATE"},
+                {"Size", "SIZE"},          {"Names", "NAMES"},
+                {"Labels", "LABELS"},      {"Mounts", "MOUNTS"},
+                {"Networks", "NETWORKS"},  {"LocalVolumes", "LOCAL VOLUMES"},
+        };
+        _cleanup_strv_ char **lines = NULL;
+        const char *body = format + strlen("table");
+        json_t *heads = json_object(), *row;
+        size_t i;
+
+        while (*body == ' ')
+                body++;
+        for (i = 0; i < ARRAY_SIZE(fields); i++)
+                json_object_set_new(heads, fields[i][0], json_string(fields[i][1]));
+        {
+                _cleanup_free_ char *h = cli_template_render(body, heads, err);
+
+                json_decref(heads);
+                if (!h)
+                        return -1;
+                strv_push(&lines, h);
         }
         json_array_foreach(rows, i, row)
         {
-                for (size_t c = 0; c < ncols; c++) {
-                        const char *s = jstr(row, cols[c]) ? jstr(row, cols[c]) : "";
-                        int pad = (int)width[c] + (strstr(s, "…") ? 2 : 0);
+                _cleanup_free_ char *out = cli_template_render(body, row, err);
 
-                        if (c + 1 < ncols)
-                                printf("%-*s   ", pad, s);
-                        else
-                                printf("%s\n", s);
-                }
+                if (!out)
+                        return -1;
+                strv_push(&lines, out);
         }
+        print_tabbed(lines);
+        return 0;
 }
 
 int cmd_engine_ps(const cli_global_t *g, int argc, char **argv);
@@ -283,12 +385,46 @@ int cmd_engine_ps(const cli_global_t *g, int argc, char **argv)
                 json_decref(rows);
                 return fail("ps", &err, 1);
         }
+        /* before=C and since=C: created before or after container C. */
+        int64_t before_ns = 0, since_ns = 0;
+
+        for (size_t i = 0; filters && filters[i]; i++) {
+                bool before = str_has_prefix(filters[i], "before="),
+                     since = str_has_prefix(filters[i], "since=");
+                char rid[ENGINE_ID_LEN + 1];
+                json_t *ref = NULL;
+                int64_t t = 0;
+
+                if (!before && !since)
+                        continue;
+                if (engine_container_find(e, strchr(filters[i], '=') + 1, rid, &err) < 0 ||
+                    engine_inspect(e, rid, &ref, &err) < 0) {
+                        json_decref(rows);
+                        fprintf(stderr, "Error response from daemon: %s\n", err.msg);
+                        return 1;
+                }
+                engine_time_parse(jstr(ref, "Created"), &t);
+                json_decref(ref);
+                if (before)
+                        before_ns = t;
+                else
+                        since_ns = t;
+        }
         for (size_t i = 0; ids[i] && (last < 0 || (long)json_array_size(rows) < last); i++) {
                 json_t *rec = NULL, *row;
                 bool running;
 
                 if (engine_inspect(e, ids[i], &rec, NULL) < 0)
                         continue;
+                if (before_ns || since_ns) {
+                        int64_t t = 0;
+
+                        engine_time_parse(jstr(rec, "Created"), &t);
+                        if ((before_ns && t >= before_ns) || (since_ns && t <= since_ns)) {
+                                json_decref(rec);
+                                continue;
+                        }
+                }
                 running = json_is_true(json_object_get(json_object_get(rec, "State"), "Running"));
                 row = ps_row(e, rec, no_trunc);
                 if (row && (all || running || (filters && strstr(filters[0], "status"))) &&
@@ -317,6 +453,11 @@ int cmd_engine_ps(const cli_global_t *g, int argc, char **argv)
                                 return fail("ps", &err, 1);
                         }
                         printf("%s\n", out);
+                }
+        } else if (format && strcmp(format, "table") != 0) {
+                if (print_custom_table(rows, format, &err) < 0) {
+                        json_decref(rows);
+                        return fail("ps", &err, 1);
                 }
         } else {
                 static const char *const cols[] = {"ID",     "Image", "Command", "RunningFor",
@@ -675,8 +816,12 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
                         return fail("exec", &err, 126);
                 }
                 rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rootfd < 0 || engine_user_resolve(rootfd, user ? user : "", &u, &err) < 0) {
+                if (rootfd < 0 || engine_user_resolve(rootfd, user ? user : "", &u, &err) < 0 ||
+                    engine_user_groups_docker(rootfd,
+                                              json_object_get(json_object_get(rec, "HostConfig"), "GroupAdd"),
+                                              &u, &err) < 0) {
                         json_decref(rec);
+                        engine_user_clear(&u);
                         if (rootfd < 0)
                                 cell_error_errno(&err, "open %s", rootfs);
                         return fail("exec", &err, 126);
@@ -722,11 +867,11 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
         engine_user_clear(&u);
         json_decref(rec);
         if (r < 0) {
-                int code = 126;
-
-                if (strstr(err.msg, "No such file or directory") || err.code == ENOENT)
-                        code = 127;
-                return fail("exec", &err, code);
+                /* 126 for every process that could not start, a missing
+                 * command too: docker's daemon sets an exec's exit code to
+                 * 126 when its start fails (daemon/exec.go), unlike run's
+                 * 127. */
+                return fail("exec", &err, 126);
         }
         return status;
 }
@@ -752,6 +897,37 @@ int cmd_engine_rename(const cli_global_t *g, int argc, char **argv)
         return 0;
 }
 
+/* What docker's init layer holds (daemon/initlayer): the mount points and
+ * files the runtime puts in every container. Docker diffs against that
+ * layer, so they are never a container's change; /etc, their parent, only
+ * when something else under it changed (then "C", the init layer has it). */
+static const char *const init_layer_paths[] = {
+        "/dev",        "/dev/pts",         "/dev/shm",   "/dev/console",  "/proc",     "/sys",
+        "/.dockerenv", "/etc/resolv.conf", "/etc/hosts", "/etc/hostname", "/etc/mtab", NULL};
+
+static bool in_init_layer(const char *path)
+{
+        for (size_t i = 0; init_layer_paths[i]; i++)
+                if (strcmp(path, init_layer_paths[i]) == 0)
+                        return true;
+        return false;
+}
+
+static bool other_change_under(json_t *changes, const char *dir)
+{
+        size_t i, n = strlen(dir);
+        json_t *c;
+
+        json_array_foreach(changes, i, c)
+        {
+                const char *p = jstr(c, "Path") ? jstr(c, "Path") : "";
+
+                if (strncmp(p, dir, n) == 0 && p[n] == '/' && !in_init_layer(p))
+                        return true;
+        }
+        return false;
+}
+
 int cmd_engine_diff(const cli_global_t *g, int argc, char **argv);
 int cmd_engine_diff(const cli_global_t *g, int argc, char **argv)
 {
@@ -775,12 +951,16 @@ int cmd_engine_diff(const cli_global_t *g, int argc, char **argv)
         json_array_foreach(changes, i, c)
         {
                 json_int_t kind = json_integer_value(json_object_get(c, "Kind"));
+                const char *path = jstr(c, "Path") ? jstr(c, "Path") : "";
 
-                printf("%c %s\n",
-                       kind == 0   ? 'C'
-                       : kind == 1 ? 'A'
-                                   : 'D',
-                       jstr(c, "Path") ? jstr(c, "Path") : "");
+                if (kind != 2 && in_init_layer(path))
+                        continue;
+                if (kind != 2 && strcmp(path, "/etc") == 0) {
+                        if (!other_change_under(changes, "/etc"))
+                                continue;
+                        kind = 0;
+                }
+                printf("%c %s\n", kind == 0 ? 'C' : kind == 1 ? 'A' : 'D', path);
         }
         json_decref(changes);
         return 0;

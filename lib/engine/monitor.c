@@ -442,6 +442,18 @@ out:
         return r;
 }
 
+/* State.ExitCode of a container that could not start, as docker's daemon
+ * sets it: 127 for a command not found, 126 for one that cannot be run
+ * (permission denied), else 128. */
+static int start_failure_exit_code(const cell_error_t *err)
+{
+        if (err->code == ENOENT || strstr(err->msg, "not found") || strstr(err->msg, "No such file or directory"))
+                return 127;
+        if (err->code == EACCES || strstr(err->msg, "Permission denied"))
+                return 126;
+        return 128;
+}
+
 /* The monitor's life, or a foreground run's: run, record, restart by
  * policy. *ret_auto_remove says the container wants removing (--rm): the
  * caller does it (a monitor by exec'ing `cell rm`, which holds the storage
@@ -460,7 +472,7 @@ int engine_supervise(engine_t *e, const char *id, engine_run_io_t *io, int *ret_
                         json_t *r2 = NULL;
 
                         if (lock >= 0 && engine_record_read(e, id, &r2, NULL) == 0) {
-                                engine_record_set_exited(r2, 128, err->msg);
+                                engine_record_set_exited(r2, start_failure_exit_code(err), err->msg);
                                 json_object_set_new(state_of(r2), "Status", json_string("created"));
                                 engine_record_write(e, id, r2, NULL);
                                 json_decref(r2);

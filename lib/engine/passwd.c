@@ -248,6 +248,79 @@ void engine_user_clear(engine_user_t *u)
         *u = (engine_user_t){0};
 }
 
+int engine_user_add_primary_gid(engine_user_t *u, cell_error_t *err)
+{
+        gid_t *n;
+        size_t i, k = 0;
+
+        n = calloc(u->n_additional_gids + 1, sizeof(gid_t));
+        if (!n)
+                return cell_error_set(err, ENOMEM, "groups");
+        n[k++] = u->gid;
+        for (i = 0; i < u->n_additional_gids; i++) {
+                if (u->additional_gids[i] != u->gid)
+                        n[k++] = u->additional_gids[i];
+        }
+        free(u->additional_gids);
+        u->additional_gids = n;
+        u->n_additional_gids = k;
+        return 0;
+}
+
+static int add_gid(engine_user_t *u, gid_t gid, cell_error_t *err)
+{
+        gid_t *n;
+
+        for (size_t i = 0; i < u->n_additional_gids; i++)
+                if (u->additional_gids[i] == gid)
+                        return 0;
+        n = reallocarray(u->additional_gids, u->n_additional_gids + 1, sizeof(gid_t));
+        if (!n)
+                return cell_error_set(err, ENOMEM, "groups");
+        u->additional_gids = n;
+        u->additional_gids[u->n_additional_gids++] = gid;
+        return 0;
+}
+
+int engine_user_add_groups(int rootfd, const char *const *groups, size_t n, engine_user_t *u,
+                           cell_error_t *err)
+{
+        _cleanup_free_ char *group = NULL;
+        int r;
+
+        if (n == 0)
+                return 0;
+        r = read_in_root(rootfd, "etc/group", &group, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *text = group ? strdup(group) : NULL;
+                long gid = -1;
+
+                if (group && !text)
+                        return cell_error_set(err, ENOMEM, "reading etc/group");
+                if (text && find_group(text, groups[i], &gid) > 0) {
+                        if (gid > ENGINE_ID_MAX)
+                                return cell_error_plain(
+                                        err, ERANGE,
+                                        "etc/group: group %s: uids and gids must be in range 0-%ld",
+                                        groups[i], ENGINE_ID_MAX);
+                } else if (looks_numeric(groups[i])) {
+                        r = parse_spec_id(groups[i], &gid, err);
+                        if (r < 0)
+                                return r;
+                } else {
+                        return cell_error_plain(err, ENOENT,
+                                                "Unable to find group %s: no matching entries in group file",
+                                                groups[i]);
+                }
+                r = add_gid(u, (gid_t)gid, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int engine_user_resolve(int rootfd, const char *spec, engine_user_t *ret, cell_error_t *err)
 {
         _cleanup_free_ char *spec_copy = NULL, *passwd = NULL, *group = NULL;

@@ -36,3 +36,16 @@ typedef struct engine_user {
  * memory: engine_user_clear() frees it. */
 int engine_user_resolve(int rootfd, const char *spec, engine_user_t *ret, cell_error_t *err);
 void engine_user_clear(engine_user_t *u);
+
+/* Puts u->gid first in u->additional_gids (once), as docker's daemon builds
+ * a process's groups: its primary gid, then the supplementary ones
+ * (`id` in the container shows groups=GID,...). */
+int engine_user_add_primary_gid(engine_user_t *u, cell_error_t *err);
+
+/* --group-add: appends each of groups (n of them; names or gids) to
+ * u->additional_gids, once, looked up in the root's etc/group as docker's
+ * (user.GetAdditionalGroups): a name or gid found there is its gid, a number
+ * that is not is used as it is, a name that is not is "Unable to find group
+ * NAME: no matching entries in group file". */
+int engine_user_add_groups(int rootfd, const char *const *groups, size_t n, engine_user_t *u,
+                           cell_error_t *err);

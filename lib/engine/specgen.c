@@ -95,12 +95,16 @@ int engine_config_merge(json_t *config, const image_run_config_t *image, cell_er
 
         if (!env)
                 return cell_error_set(err, ENOMEM, "config");
-        for (i = 0; image->env && image->env[i]; i++)
-                env_set(env, image->env[i]);
+        /* Docker's order (daemon/commit.go merge): the user's variables
+         * first, then the image's that the user did not set. */
         json_array_foreach(user_env, i, v)
         {
                 if (json_is_string(v))
                         env_set(env, json_string_value(v));
+        }
+        for (i = 0; image->env && image->env[i]; i++) {
+                if (env_find(env, image->env[i]) < 0)
+                        json_array_append_new(env, json_string(image->env[i]));
         }
         json_object_set_new(config, "Env", env);
 
@@ -288,6 +292,12 @@ static int add_user_mount(const engine_spec_in_t *in, json_t *mounts, json_t *ou
                 if (!src || src[0] != '/')
                         return cell_error_plain(err, EINVAL, "%s: invalid mount config for type \"bind\": %s",
                                                 opt, "bind source path must be absolute");
+                /* -v makes a missing source directory on the host, as
+                 * docker's -v (its --mount refuses one). */
+                if (stat(src, &st) < 0 && errno == ENOENT && strcmp(opt, "-v") == 0) {
+                        if (fs_mkdir_p(src, 0755, err) < 0)
+                                return cell_error_prefix(err, "%s: making the bind source %s", opt, src);
+                }
                 if (stat(src, &st) < 0)
                         return cell_error_plain(
                                 err, ENOENT,
@@ -412,7 +422,8 @@ static int etc_files(const engine_spec_in_t *in, const char *hostname, bool host
         _cleanup_free_ char *hostname_data = str_printf("%s\n", hostname);
         _cleanup_free_ char *hosts = NULL, *resolv = NULL;
         size_t len;
-        static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+        /* In the order of docker's mounts (container.NetworkMounts). */
+        static const char *const files[] = {"resolv.conf", "hostname", "hosts"};
 
         if (!hostname_data)
                 return cell_error_set(err, ENOMEM, "hostname");
@@ -467,9 +478,14 @@ static int etc_files(const engine_spec_in_t *in, const char *hostname, bool host
         return 0;
 }
 
-static json_t *default_mounts(bool privileged)
+static json_t *default_mounts(bool privileged, json_int_t shm_size)
 {
         json_t *m = json_array();
+        char shm_opts[96];
+
+        /* docker's 64 MiB unless --shm-size. */
+        snprintf(shm_opts, sizeof(shm_opts), "nosuid,noexec,nodev,mode=1777,size=%lld",
+                 (long long)(shm_size > 0 ? shm_size : 67108864));
 
         json_array_append_new(m, mount_new("/proc", "proc", "proc", "nosuid,noexec,nodev"));
         json_array_append_new(m,
@@ -482,8 +498,7 @@ static json_t *default_mounts(bool privileged)
                                            privileged ? "nosuid,noexec,nodev,relatime,rw"
                                                       : "nosuid,noexec,nodev,relatime,ro"));
         json_array_append_new(m, mount_new("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
-        json_array_append_new(
-                m, mount_new("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=67108864"));
+        json_array_append_new(m, mount_new("/dev/shm", "tmpfs", "shm", shm_opts));
         return m;
 }
 
@@ -656,6 +671,27 @@ static json_t *json_strv_copy(json_t *a)
         return json_is_array(a) ? json_deep_copy(a) : json_array();
 }
 
+int engine_user_groups_docker(int rootfd, json_t *group_add, engine_user_t *u, cell_error_t *err)
+{
+        _cleanup_free_ const char **v = NULL;
+        size_t n = 0, i;
+        json_t *e;
+        int r;
+
+        r = engine_user_add_primary_gid(u, err);
+        if (r < 0 || !json_is_array(group_add) || json_array_size(group_add) == 0)
+                return r;
+        v = calloc(json_array_size(group_add), sizeof(*v));
+        if (!v)
+                return cell_error_set(err, ENOMEM, "groups");
+        json_array_foreach(group_add, i, e)
+        {
+                if (json_is_string(e))
+                        v[n++] = json_string_value(e);
+        }
+        return engine_user_add_groups(rootfd, v, n, u, err);
+}
+
 /* The process: args, env, user, cwd, terminal, capabilities, rlimits. */
 static int process_section(const engine_spec_in_t *in, json_t *spec, const char *hostname, char **caps,
                            bool nnp, cell_error_t *err)
@@ -685,7 +721,22 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
                 r = cell_error_errno(err, "open %s", in->rootfs);
                 goto fail;
         }
+        /* A working directory that the image lacks is made (root's, 0755),
+         * as docker's daemon does (container.SetupWorkingDirectory). */
+        if (cwd && *cwd && strcmp(cwd, "/") != 0) {
+                int dfd = fs_mkdir_p_in_root(rootfd, cwd, 0755, err);
+
+                if (dfd < 0) {
+                        r = dfd;
+                        cell_error_prefix(err, "Cannot mkdir: %s", cwd);
+                        goto fail;
+                }
+                close(dfd);
+        }
         r = engine_user_resolve(rootfd, jstr(c, "User") ? jstr(c, "User") : "", &user, err);
+        if (r < 0)
+                goto fail;
+        r = engine_user_groups_docker(rootfd, json_object_get(hc, "GroupAdd"), &user, err);
         if (r < 0)
                 goto fail;
         if (env_find(env, "PATH=") < 0)
@@ -713,6 +764,11 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
                 r = cell_error_set(err, ENOMEM, "process");
                 goto fail;
         }
+        /* Only with --oom-score-adj: docker writes 0 otherwise, which a
+         * caller whose own score is higher (a systemd user session's) may
+         * not lower to; the inherited score is left as it is. */
+        if (json_object_get(hc, "OomScoreAdj"))
+                json_object_set_new(proc, "oomScoreAdj", json_integer(jint(hc, "OomScoreAdj")));
         if (user.n_additional_gids > 0) {
                 json_t *g = json_array();
 
@@ -784,7 +840,7 @@ int engine_spec_generate(const engine_spec_in_t *in, json_t **ret, cell_error_t 
         if (process_section(in, spec, hostname, caps, nnp, err) < 0)
                 goto out;
 
-        mounts = default_mounts(privileged);
+        mounts = default_mounts(privileged, jint(hc, "ShmSize"));
         if (etc_files(in, hostname, host_net, mounts, err) < 0 ||
             user_mounts(in, mounts, mounts_out, err) < 0)
                 goto out;

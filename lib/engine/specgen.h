@@ -28,3 +28,9 @@ typedef struct engine_spec_in {
  * resolv.conf) are written into DIR; named volumes are made under
  * VOLUMES_DIR. Errors name the option ("--user: unable to find user x..."). */
 int engine_spec_generate(const engine_spec_in_t *in, json_t **ret, cell_error_t *err);
+
+/* A process's groups as docker's daemon makes them: the primary gid first,
+ * then etc/group's supplementary ones, then HostConfig.GroupAdd's (group_add:
+ * an array of names or gids, or NULL). u comes from engine_user_resolve. */
+struct engine_user;
+int engine_user_groups_docker(int rootfd, json_t *group_add, struct engine_user *u, cell_error_t *err);

@@ -245,7 +245,8 @@ line5"
         assert_output_contains "1"
         assert_output_contains "/tmp"
         assert_output_contains "uid=1000"
-        run -127 c exec ex1 /bin/no-such
+        # 126, not run's 127: docker's exec of a missing command.
+        run -126 c exec ex1 /bin/no-such
         c stop -t 1 ex1 >/dev/null
         run c exec ex1 true
         assert_equal "$status" 1
