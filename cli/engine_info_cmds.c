@@ -871,7 +871,25 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
                  * command too: docker's daemon sets an exec's exit code to
                  * 126 when its start fails (daemon/exec.go), unlike run's
                  * 127. */
-                return fail("exec", &err, 126);
+                /* docker prints the runtime's refusal on stdout, in runc's
+                 * words ("exec: \"x\": executable file not found in
+                 * $PATH"), which scripts match: say it the same way (with
+                 * its "\r\n", a line written for a terminal). */
+                const char *q = strstr(err.msg, "exec \"");
+
+                if (q && strstr(q, "executable file not found in $PATH")) {
+                        const char *name = q + 6, *end = strchr(name, '"');
+
+                        printf("OCI runtime exec failed: exec failed: unable to start container process: "
+                               "exec: "
+                               "\"%.*s\": executable file not found in $PATH: unknown\r\n",
+                               end ? (int)(end - name) : 0, name);
+                        return 126;
+                }
+                printf("OCI runtime exec failed: exec failed: unable to start container process: %s: "
+                       "unknown\n",
+                       err.msg);
+                return 126;
         }
         return status;
 }

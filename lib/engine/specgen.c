@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "copy.h"
 #include "fsutil.h"
 #include "passwd.h"
 #include "seccomp_profile.h"
@@ -227,6 +228,35 @@ static char *volume_path(const engine_spec_in_t *in, const char *name, cell_erro
         return steal_pointer(&p);
 }
 
+static bool volume_empty(const char *path)
+{
+        _cleanup_closedir_ DIR *d = opendir(path);
+        struct dirent *de;
+
+        while (d && (de = readdir(d)))
+                if (!str_eq(de->d_name, ".") && !str_eq(de->d_name, ".."))
+                        return false;
+        return d != NULL;
+}
+
+static int copy_up(const engine_spec_in_t *in, const char *dst, const char *vpath, cell_error_t *err)
+{
+        _cleanup_close_ int rootfd = open(in->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dirfd = -1;
+        _cleanup_free_ char *src = NULL;
+        engine_copy_opts_t o = {.archive = true};
+
+        if (rootfd < 0)
+                return cell_error_errno(err, "open %s", in->rootfs);
+        dirfd = fs_open_in_root(rootfd, dst, O_RDONLY | O_DIRECTORY, 0, NULL);
+        if (dirfd < 0)
+                return 0; /* not a directory of the image: nothing to copy */
+        src = str_printf("%s/.", dst);
+        if (!src)
+                return cell_error_set(err, ENOMEM, "volume");
+        return engine_copy_out(rootfd, src, vpath, &o, err);
+}
+
 static int add_user_mount(const engine_spec_in_t *in, json_t *mounts, json_t *out, const char *opt,
                           const char *type, const char *src, const char *dst, bool ro, const char *tmpfs_opts,
                           cell_error_t *err)
@@ -285,6 +315,15 @@ static int add_user_mount(const engine_spec_in_t *in, json_t *mounts, json_t *ou
                                                              "Destination", dst, "Driver", "local", "RW", !ro,
                                                              "Propagation", ""));
                 }
+                /* A volume that is empty when first mounted over a
+                 * directory of the image gets that directory's content, as
+                 * docker's do; copied from inside the container's root
+                 * (never following its symlinks out). */
+                if (volume_empty(vpath) && copy_up(in, dst, vpath, err) < 0)
+                        return cell_error_prefix(err, "%s: copying %s into the volume", opt, dst);
+                if (str_eq(opt, "-v") && name)
+                        json_object_set_new(json_array_get(out, json_array_size(out) - 1), "Mode",
+                                            json_string("z"));
                 src = vpath;
         } else {
                 struct stat st;
@@ -902,6 +941,23 @@ int engine_spec_generate(const engine_spec_in_t *in, json_t **ret, cell_error_t 
         }
         json_object_set_new(spec, "linux", linux_);
         linux_ = NULL;
+        /* Docker lists a container's mounts by destination. */
+        {
+                size_t n = json_array_size(mounts_out);
+
+                for (size_t k = 1; k < n; k++)
+                        for (size_t j = k; j > 0; j--) {
+                                json_t *x = json_array_get(mounts_out, j - 1),
+                                       *y = json_array_get(mounts_out, j);
+
+                                if (strcmp(jstr(x, "Destination") ? jstr(x, "Destination") : "",
+                                           jstr(y, "Destination") ? jstr(y, "Destination") : "") <= 0)
+                                        break;
+                                json_incref(x);
+                                json_array_set(mounts_out, j - 1, y);
+                                json_array_set_new(mounts_out, j, x);
+                        }
+        }
         *ret = steal_pointer(&spec);
         r = 0;
 out:
