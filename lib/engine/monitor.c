@@ -447,7 +447,8 @@ out:
  * (permission denied), else 128. */
 static int start_failure_exit_code(const cell_error_t *err)
 {
-        if (err->code == ENOENT || strstr(err->msg, "not found") || strstr(err->msg, "No such file or directory"))
+        if (err->code == ENOENT || strstr(err->msg, "not found") ||
+            strstr(err->msg, "No such file or directory"))
                 return 127;
         if (err->code == EACCES || strstr(err->msg, "Permission denied"))
                 return 126;
