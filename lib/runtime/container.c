@@ -141,6 +141,7 @@ static json_t *effective_resources(const spec_t *spec)
 
 int create_container(const runtime_create_opts_t *o, bool keep_master, created_t *out, cell_error_t *err)
 {
+        char seccomp_cache[PATH_MAX];
         _cleanup_free_ char *bundle = NULL;
         _cleanup_free_ char *config_path = NULL;
         _cleanup_free_ char *rootfs = NULL;
@@ -200,7 +201,9 @@ int create_container(const runtime_create_opts_t *o, bool keep_master, created_t
 
         /* Compiled before anything exists: a bad filter fails early, and the
          * init inherits the program without allocating. */
-        if (spec->seccomp && seccomp_compile(spec->seccomp, &filter, err) < 0)
+        /* Compiled programs are kept under the state root (see seccomp.c). */
+        snprintf(seccomp_cache, sizeof(seccomp_cache), "%s/#seccomp", o->root);
+        if (spec->seccomp && seccomp_compile_cached(spec->seccomp, seccomp_cache, &filter, err) < 0)
                 goto out;
 
         if (fs_mkdir_p(o->root, 0700, err) < 0)

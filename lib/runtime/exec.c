@@ -244,6 +244,7 @@ static int build_process(spec_t *spec, const runtime_exec_opts_t *o, cell_error_
 
 int runtime_exec(const runtime_exec_opts_t *o, int *ret_status, cell_error_t *err)
 {
+        char seccomp_cache[PATH_MAX];
         runtime_state_t *st = NULL;
         _cleanup_free_ char *dir = NULL;
         _cleanup_free_ char *config = NULL;
@@ -295,7 +296,9 @@ int runtime_exec(const runtime_exec_opts_t *o, int *ret_status, cell_error_t *er
                 cell_error_set(err, EINVAL, "a detached exec with a terminal needs --console-socket");
                 goto out;
         }
-        if (spec->seccomp && seccomp_compile(spec->seccomp, &filter, err) < 0)
+        /* Compiled programs are kept under the state root (see seccomp.c). */
+        snprintf(seccomp_cache, sizeof(seccomp_cache), "%s/#seccomp", o->root);
+        if (spec->seccomp && seccomp_compile_cached(spec->seccomp, seccomp_cache, &filter, err) < 0)
                 goto out;
         if (st->cgroup && cgroup_load(st->cgroup, &cg, err) < 0)
                 goto out;

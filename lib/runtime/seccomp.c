@@ -34,7 +34,9 @@
 #include CELL_LIBSECCOMP_H
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "log.h"
+#include "strutil.h"
 
 /* Flags of seccomp(2) that older kernel headers lack. */
 #ifndef SECCOMP_SET_MODE_FILTER
@@ -544,8 +546,106 @@ static void seccomp_prog_freep(seccomp_prog_t **p)
         seccomp_prog_free(*p);
 }
 
+/* ---- the compiled-filter cache ----
+ *
+ * libseccomp takes ~10 ms to compile a profile the size of Docker's, more
+ * than the rest of a container's start; the same profile gives the same
+ * program on the same host and libseccomp. So a program is kept in
+ * CACHE_DIR/<fnv64 of the key> with the whole key (the profile, serialised
+ * canonically, and the libseccomp version and native architecture) in
+ * front of it, and used only when the key read back is byte for byte the
+ * one asked for: the name is an index, a colliding name is a miss, not
+ * another profile's program. The directory is the runtime's own state root
+ * (0700, the caller's); entries are written to a temporary file and
+ * renamed, and anything malformed is a miss. */
+
+#define SECCOMP_CACHE_MAGIC "cell-seccomp-cache-1\n"
+
+static char *seccomp_cache_key(json_t *seccomp)
+{
+        const struct scmp_version *ver = seccomp_version();
+        _cleanup_free_ char *doc = json_dumps(seccomp, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+
+        if (!doc || !ver)
+                return NULL;
+        return str_printf("libseccomp %u.%u.%u arch %u\n%s", ver->major, ver->minor, ver->micro,
+                          seccomp_arch_native(), doc);
+}
+
+static uint64_t fnv1a64(const char *s, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+
+        for (size_t i = 0; i < n; i++) {
+                h ^= (unsigned char)s[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+/* Layout: magic, u32 key length, key, u8 uses_notify, u16 n_insns, insns. */
+static bool seccomp_cache_load(const char *dir, const char *key, seccomp_prog_t *p, bool *ret_notify)
+{
+        char path[PATH_MAX];
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0, klen = strlen(key), off = sizeof(SECCOMP_CACHE_MAGIC) - 1;
+        uint32_t stored_klen;
+        uint16_t n;
+
+        snprintf(path, sizeof(path), "%s/%016llx", dir, (unsigned long long)fnv1a64(key, klen));
+        if (fs_read_file(path, 4u << 20, &data, &len, NULL) < 0)
+                return false;
+        if (len < off + 4 || memcmp(data, SECCOMP_CACHE_MAGIC, off) != 0)
+                return false;
+        memcpy(&stored_klen, data + off, 4);
+        off += 4;
+        if (stored_klen != klen || len < off + klen + 3 || memcmp(data + off, key, klen) != 0)
+                return false;
+        off += klen;
+        *ret_notify = data[off] != 0;
+        memcpy(&n, data + off + 1, 2);
+        off += 3;
+        if (n == 0 || n > BPF_MAXINSNS || len != off + (size_t)n * sizeof(struct sock_filter))
+                return false;
+        p->insns = malloc((size_t)n * sizeof(struct sock_filter));
+        if (!p->insns)
+                return false;
+        memcpy(p->insns, data + off, (size_t)n * sizeof(struct sock_filter));
+        p->n_insns = n;
+        return true;
+}
+
+static void seccomp_cache_store(const char *dir, const char *key, const seccomp_prog_t *p, bool uses_notify)
+{
+        size_t klen = strlen(key), mlen = sizeof(SECCOMP_CACHE_MAGIC) - 1;
+        size_t ilen = (size_t)p->n_insns * sizeof(struct sock_filter), len = mlen + 4 + klen + 3 + ilen;
+        _cleanup_free_ char *data = malloc(len);
+        char path[PATH_MAX];
+        uint32_t k32 = (uint32_t)klen;
+        uint16_t n = p->n_insns;
+
+        if (!data || fs_mkdir_p(dir, 0700, NULL) < 0)
+                return;
+        memcpy(data, SECCOMP_CACHE_MAGIC, mlen);
+        memcpy(data + mlen, &k32, 4);
+        memcpy(data + mlen + 4, key, klen);
+        data[mlen + 4 + klen] = uses_notify ? 1 : 0;
+        memcpy(data + mlen + 4 + klen + 1, &n, 2);
+        memcpy(data + mlen + 4 + klen + 3, p->insns, ilen);
+        snprintf(path, sizeof(path), "%s/%016llx", dir, (unsigned long long)fnv1a64(key, klen));
+        /* Best effort: a cache that cannot be written is only slower. */
+        (void)fs_write_replace(path, data, len, 0600, NULL);
+}
+
 int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
 {
+        return seccomp_compile_cached(seccomp, NULL, ret, err);
+}
+
+int seccomp_compile_cached(json_t *seccomp, const char *cache_dir, seccomp_prog_t **ret, cell_error_t *err)
+{
+        _cleanup_free_ char *cache_key = NULL;
+        bool cached = false;
         __attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx = NULL;
         __attribute__((cleanup(seccomp_prog_freep))) seccomp_prog_t *p = NULL;
         const char *listener_path = NULL, *listener_metadata = NULL;
@@ -593,6 +693,13 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
         if (arr && (r = seccomp_parse_flags(arr, &p->flags, err)) < 0)
                 return r;
 
+        if (cache_dir) {
+                cache_key = seccomp_cache_key(seccomp);
+                cached = cache_key && seccomp_cache_load(cache_dir, cache_key, p, &uses_notify);
+        }
+        if (cached)
+                goto compiled;
+
         ctx = seccomp_init(def_action);
         if (!ctx)
                 return cell_error_plain(err, EINVAL, "linux.seccomp.defaultAction: libseccomp refused it");
@@ -618,6 +725,7 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
                         return r;
         }
 
+compiled:
         /* The spec ignores listenerPath when no rule notifies; a notifying
          * filter without a listener would fail those syscalls with ENOSYS
          * instead of asking anyone, which is not what the profile says. */
@@ -636,8 +744,12 @@ int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err)
                         return cell_error_set(err, ENOMEM, "linux.seccomp");
         }
 
-        if ((r = seccomp_export(ctx, p, err)) < 0)
-                return r;
+        if (!cached) {
+                if ((r = seccomp_export(ctx, p, err)) < 0)
+                        return r;
+                if (cache_key)
+                        seccomp_cache_store(cache_dir, cache_key, p, uses_notify);
+        }
         *ret = steal_pointer(&p);
         return 0;
 }

@@ -22,6 +22,10 @@ typedef struct seccomp_prog seccomp_prog_t;
 
 /* Compile the OCI linux.seccomp object. NULL seccomp gives *ret = NULL. */
 int seccomp_compile(json_t *seccomp, seccomp_prog_t **ret, cell_error_t *err);
+/* The same, keeping compiled programs in cache_dir (NULL: no cache; see
+ * seccomp.c for why a hit is safe): what the runtime uses, under its state
+ * root. */
+int seccomp_compile_cached(json_t *seccomp, const char *cache_dir, seccomp_prog_t **ret, cell_error_t *err);
 void seccomp_prog_free(seccomp_prog_t *p);
 
 /* True when the filter asks for a notification listener: listenerPath set

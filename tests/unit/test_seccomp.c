@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "fsutil.h"
 #include "seccomp.h"
 
 /* ---- documents ---- */
@@ -1073,6 +1075,70 @@ static void test_bad_profile(void **state)
         json_decref(j);
 }
 
+/* The compiled-filter cache: a hit gives the same program; an entry whose
+ * key is another profile's (a colliding name) is a miss, never the other
+ * profile's program. */
+static int body_mkdir_eacces_rmdir_allowed(void *arg)
+{
+        CHILD_FAILS_WITH(syscall(SYS_mkdir, NO_SUCH_DIR, 0700), EACCES);
+        CHILD_FAILS_WITH(syscall(SYS_rmdir, NO_SUCH_DIR), ENOENT);
+        return 0;
+}
+
+static void test_compile_cache(void **state)
+{
+        char dir[] = "/tmp/cell-seccomp-cache.XXXXXX";
+        const char *a_text = "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': ["
+                             " {'names': ['mkdir'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}";
+        const char *b_text = "{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': ["
+                             " {'names': ['rmdir'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}";
+        json_t *a = doc(a_text), *b = doc(b_text);
+        seccomp_prog_t *p = NULL;
+        cell_error_t err = {0};
+        struct dirent *de;
+        char a_entry[512] = "", b_entry[512] = "";
+        DIR *d;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        /* Miss, then hit: the same behaviour both times. */
+        for (int round = 0; round < 2; round++) {
+                assert_int_equal(seccomp_compile_cached(a, dir, &p, &err), 0);
+                assert_exited_ok(run_filtered(p, body_mkdir_eacces_rmdir_allowed, NULL));
+                seccomp_prog_free(p);
+                p = NULL;
+        }
+        d = opendir(dir);
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        snprintf(a_entry, sizeof(a_entry), "%s/%s", dir, de->d_name);
+        closedir(d);
+        assert_true(a_entry[0]);
+        /* B's entry, copied over A's name: A must be compiled again, not
+         * get B's program. */
+        assert_int_equal(seccomp_compile_cached(b, dir, &p, &err), 0);
+        seccomp_prog_free(p);
+        p = NULL;
+        d = opendir(dir);
+        while ((de = readdir(d))) {
+                char path[512];
+
+                snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+                if (de->d_name[0] != '.' && strcmp(path, a_entry) != 0)
+                        snprintf(b_entry, sizeof(b_entry), "%s", path);
+        }
+        closedir(d);
+        assert_true(b_entry[0]);
+        assert_int_equal(rename(b_entry, a_entry), 0);
+        assert_int_equal(seccomp_compile_cached(a, dir, &p, &err), 0);
+        assert_exited_ok(run_filtered(p, body_mkdir_eacces_rmdir_allowed, NULL));
+        seccomp_prog_free(p);
+        json_decref(a);
+        json_decref(b);
+        assert_int_equal(fs_rm_rf(dir, NULL), 0);
+}
+
 int main(void)
 {
         static const struct CMUnitTest fixed[] = {
@@ -1103,6 +1169,7 @@ int main(void)
                 cmocka_unit_test(test_podman_default_profile_fixture),
                 cmocka_unit_test(test_newer_profile_with_unknown_names),
                 cmocka_unit_test(test_installed_podman_profile),
+                cmocka_unit_test(test_compile_cache),
         };
         size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
         size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
