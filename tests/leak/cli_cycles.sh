@@ -133,7 +133,7 @@ list_zombies() {
                 [ "$(starttime "$p")" -ge "$t_start" ] && proc_line "$(basename "$(dirname "$s")")"
         done
 }
-list_state() { ls -A "$root"; }
+list_state() { ls -A "$root" | grep -vx "#seccomp" || true; } # the runtime's filter cache: one entry per profile
 
 kinds=(mounts cgroups marked cmdline fds zombies state)
 declare -A label=([mounts]="mountinfo lines" [cgroups]="cgroup dirs" [marked]="processes marked CELL_LEAK_MARK"

@@ -401,8 +401,10 @@ static void count_state(const char *root, list_t *out)
                         return;
                 die("opendir %s: %s", root, strerror(errno));
         }
+        /* #seccomp is the runtime's cache of compiled filters: one entry
+         * per distinct profile, made by the first create (not per cycle). */
         while ((de = readdir(d)))
-                if (!str_eq(de->d_name, ".") && !str_eq(de->d_name, ".."))
+                if (!str_eq(de->d_name, ".") && !str_eq(de->d_name, "..") && !str_eq(de->d_name, "#seccomp"))
                         list_add(out, de->d_name);
 }
 
