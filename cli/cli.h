@@ -9,7 +9,8 @@
 typedef struct {
         const char *root;
         const char *storage_root; /* images, layers: --storage-root, $CELL_STORAGE_ROOT, /var/lib/cell */
-        const char *run_root;     /* the engine's volatile state: --runroot, $CELL_RUNROOT, /run/cell */
+        const char
+                *run_root; /* the engine's volatile state: --runroot, $CELL_RUNROOT, /run/cell (never NULL) */
         bool debug;
         bool systemd_cgroup;
         char **argv; /* the whole command line and environment, to re-execute */
@@ -64,6 +65,11 @@ int cmd_system(const cli_global_t *g, int argc, char **argv);
 int cmd_load(const cli_global_t *g, int argc, char **argv);
 int cmd_save(const cli_global_t *g, int argc, char **argv);
 int cmd_import(const cli_global_t *g, int argc, char **argv);
+/* The engine (lib/engine/container.h) under g->storage_root and
+ * g->run_root: for the container commands of the module. */
+struct engine;
+int cli_open_engine(const cli_global_t *g, struct engine **ret, cell_error_t *err);
+
 /* The image store under g->storage_root ("<storage root>/images"). */
 struct image_store;
 int cli_open_image_store(const cli_global_t *g, struct image_store **ret, cell_error_t *err);

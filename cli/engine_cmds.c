@@ -44,11 +44,9 @@ static int engine_usage(const char *cmd, const char *msg)
         return EXIT_ENGINE;
 }
 
-static int open_engine(const cli_global_t *g, engine_t **ret, cell_error_t *err)
+int cli_open_engine(const cli_global_t *g, engine_t **ret, cell_error_t *err)
 {
-        const char *run_root = g->run_root && *g->run_root ? g->run_root : "/run/cell";
-
-        return engine_open(g->storage_root, run_root, ret, err);
+        return engine_open(g->storage_root, g->run_root, ret, err);
 }
 
 /* ---- run / create: the command line -> Config + HostConfig ---- */
@@ -695,7 +693,7 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
         }
         /* docker run: 125 for every error of its own; docker create: 125
          * for the command line (parse_run), 1 for the daemon's errors. */
-        if (open_engine(g, &e, &err) < 0) {
+        if (cli_open_engine(g, &e, &err) < 0) {
                 run_cli_clear(&rc);
                 return engine_fail(cmd, &err, run ? EXIT_ENGINE : 1);
         }
@@ -770,7 +768,7 @@ static int for_each_container(const cli_global_t *g, const char *cmd, int argc, 
                 fprintf(stderr, "cell %s: \"cell %s\" requires at least 1 argument.\n", cmd, cmd);
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0)
                 return engine_fail(cmd, &err, 1);
         for (int i = first; i < argc; i++) {
                 char id[ENGINE_ID_LEN + 1];
@@ -1015,7 +1013,7 @@ int cmd_engine_start(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell start: you cannot start and attach multiple containers at once\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[index], id, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[index], id, &err) < 0)
                 return engine_fail("start", &err, 1);
         {
                 engine_start_opts_t so = {.foreground = true, .interactive = a.interactive};

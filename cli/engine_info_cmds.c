@@ -27,13 +27,6 @@
 #include "template.h"
 #include "units.h"
 
-static int open_engine(const cli_global_t *g, engine_t **ret, cell_error_t *err)
-{
-        const char *run_root = g->run_root && *g->run_root ? g->run_root : "/run/cell";
-
-        return engine_open(g->storage_root, run_root, ret, err);
-}
-
 static int fail(const char *cmd, const cell_error_t *err, int code)
 {
         fprintf(stderr, "cell %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
@@ -381,7 +374,7 @@ int cmd_engine_ps(const cli_global_t *g, int argc, char **argv)
                         break;
                 }
         }
-        if (open_engine(g, &e, &err) < 0 || engine_container_list(e, &ids, &err) < 0) {
+        if (cli_open_engine(g, &e, &err) < 0 || engine_container_list(e, &ids, &err) < 0) {
                 json_decref(rows);
                 return fail("ps", &err, 1);
         }
@@ -516,7 +509,7 @@ int cmd_engine_inspect(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell inspect: \"cell inspect\" requires at least 1 argument.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0) {
+        if (cli_open_engine(g, &e, &err) < 0) {
                 json_decref(all);
                 return fail("inspect", &err, 1);
         }
@@ -656,7 +649,7 @@ int cmd_engine_logs(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell logs: \"cell logs\" requires exactly 1 argument.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[p.index], cid, &err) < 0 ||
+        if (cli_open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[p.index], cid, &err) < 0 ||
             engine_inspect(e, cid, &rec, &err) < 0) {
                 json_decref(lines);
                 fprintf(stderr, "Error response from daemon: %s\n", err.msg);
@@ -785,7 +778,7 @@ int cmd_engine_exec(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell exec: \"cell exec\" requires at least 2 arguments.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[p.index], cid, &err) < 0 ||
+        if (cli_open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[p.index], cid, &err) < 0 ||
             engine_inspect(e, cid, &rec, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", err.msg);
                 return 1;
@@ -907,7 +900,7 @@ int cmd_engine_rename(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell rename: \"cell rename\" requires exactly 2 arguments.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[1], cid, &err) < 0 ||
+        if (cli_open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[1], cid, &err) < 0 ||
             engine_rename(e, cid, argv[2], &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", err.msg);
                 return 1;
@@ -960,7 +953,7 @@ int cmd_engine_diff(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell diff: \"cell diff\" requires exactly 1 argument.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[1], cid, &err) < 0 ||
+        if (cli_open_engine(g, &e, &err) < 0 || engine_container_find(e, argv[1], cid, &err) < 0 ||
             storage_open(g->storage_root, &st, &err) < 0 ||
             storage_rootfs_diff(st, cid, &changes, &err) < 0) {
                 fprintf(stderr, "Error response from daemon: %s\n", err.msg);

@@ -30,13 +30,6 @@
 
 extern char **environ;
 
-static int open_engine(const cli_global_t *g, engine_t **ret, cell_error_t *err)
-{
-        const char *run_root = g->run_root && *g->run_root ? g->run_root : "/run/cell";
-
-        return engine_open(g->storage_root, run_root, ret, err);
-}
-
 static const char *jstr(json_t *o, const char *key)
 {
         return json_string_value(json_object_get(o, key));
@@ -114,7 +107,7 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         o.name = src_in ? sc : dc;
-        if (open_engine(g, &e, &err) < 0 || find_container(e, o.name, cid, NULL, &err) < 0 ||
+        if (cli_open_engine(g, &e, &err) < 0 || find_container(e, o.name, cid, NULL, &err) < 0 ||
             storage_open(g->storage_root, &st, &err) < 0 || storage_rootfs_path(st, cid, &rootfs, &err) < 0)
                 return daemon_error(&err);
         /* The root is mounted from create until rm, so a stopped container
@@ -190,7 +183,7 @@ int cmd_engine_commit(const cli_global_t *g, int argc, char **argv)
         }
         req.changes = changes;
         req.ref = p.index + 1 < argc ? argv[p.index + 1] : NULL;
-        if (open_engine(g, &e, &err) < 0 || find_container(e, argv[p.index], cid, NULL, &err) < 0 ||
+        if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[p.index], cid, NULL, &err) < 0 ||
             engine_commit(e, cid, &req, image_id, &err) < 0)
                 return daemon_error(&err);
         printf("%s\n", image_id);
@@ -308,7 +301,7 @@ int cmd_engine_top(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell top: \"cell top\" requires at least 1 argument.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
                 return daemon_error(&err);
         if (!json_is_true(json_object_get(json_object_get(rec, "State"), "Running"))) {
                 json_decref(rec);
@@ -572,7 +565,7 @@ int cmd_engine_stats(const cli_global_t *g, int argc, char **argv)
                 else if (id == 3)
                         format = p.value;
         }
-        if (open_engine(g, &e, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0)
                 return daemon_error(&err);
         if (p.index < argc) {
                 for (int i = p.index; i < argc; i++) {
@@ -686,7 +679,7 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell port: \"cell port\" requires at least 1 and at most 2 arguments.\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
                 return daemon_error(&err);
         /* No container publishes a port yet (networking comes later). */
         if (argc == 3) {

@@ -369,9 +369,7 @@ bool img_container_using(const cli_global_t *g, const img_t *im, char ret_id[ENG
 {
         _cleanup_engine_ engine_t *e = NULL;
         _cleanup_strv_ char **ids = NULL;
-        const char *run_root = g->run_root && *g->run_root ? g->run_root : "/run/cell";
-
-        if (engine_open(g->storage_root, run_root, &e, NULL) < 0 || engine_container_list(e, &ids, NULL) < 0)
+        if (cli_open_engine(g, &e, NULL) < 0 || engine_container_list(e, &ids, NULL) < 0)
                 return false;
         for (size_t i = 0; ids && ids[i]; i++) {
                 json_t *rec = NULL;

@@ -335,6 +335,8 @@ int main(int argc, char **argv, char **envp)
                 g.storage_root = "/var/lib/cell";
         if (!g.run_root)
                 g.run_root = getenv("CELL_RUNROOT");
+        if (!g.run_root || !*g.run_root)
+                g.run_root = "/run/cell";
         if (p.index < argc && strcmp(argv[p.index], "runtime") == 0) {
                 runtime_mode = true;
                 p.index++;
@@ -342,9 +344,8 @@ int main(int argc, char **argv, char **envp)
         /* A detached container's monitor (lib/engine/monitor.h), started
          * by run -d and start: not a command for users. */
         if (p.index + 4 == argc && strcmp(argv[p.index], "__monitor") == 0)
-                return engine_monitor_main(
-                        g.storage_root, g.run_root && *g.run_root ? g.run_root : "/run/cell",
-                        argv[p.index + 1], atoi(argv[p.index + 2]), atoi(argv[p.index + 3]));
+                return engine_monitor_main(g.storage_root, g.run_root, argv[p.index + 1],
+                                           atoi(argv[p.index + 2]), atoi(argv[p.index + 3]));
         /* runc's create and run name a bundle (--bundle/-b), which docker's
          * never do; and a runc command the engine has no name for (state,
          * delete, list, resume, update, events) can only mean the runtime. */

@@ -18,13 +18,6 @@
 #include "template.h"
 #include "volume.h"
 
-static int open_engine(const cli_global_t *g, engine_t **ret, cell_error_t *err)
-{
-        const char *run_root = g->run_root && *g->run_root ? g->run_root : "/run/cell";
-
-        return engine_open(g->storage_root, run_root, ret, err);
-}
-
 static int daemon_error(const cell_error_t *err)
 {
         fprintf(stderr, "Error response from daemon: %s\n", err->msg[0] ? err->msg : "failed");
@@ -553,7 +546,7 @@ int cmd_engine_container_prune(const cli_global_t *g, int argc, char **argv)
         }
         if (!force && !confirm("WARNING! This will remove all stopped containers."))
                 return 0;
-        if (open_engine(g, &e, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0)
                 return daemon_error(&err);
         if (prune_containers(e, &bytes, &any, &err) < 0)
                 rc = daemon_error(&err);
@@ -606,7 +599,7 @@ int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
                 if (!confirm(warning ? warning : "WARNING! This will remove unused data."))
                         return 0;
         }
-        if (open_engine(g, &e, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0)
                 return daemon_error(&err);
         if (prune_containers(e, &bytes, &any, &err) < 0)
                 rc = daemon_error(&err);
@@ -645,7 +638,7 @@ int cmd_engine_volume(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell volume: a subcommand is needed (create, ls, inspect, rm, prune)\n");
                 return 1;
         }
-        if (open_engine(g, &e, &err) < 0)
+        if (cli_open_engine(g, &e, &err) < 0)
                 return daemon_error(&err);
         if (str_eq(sub, "create"))
                 return volume_create(e, argc - 1, argv + 1);

@@ -345,6 +345,17 @@ int engine_record_write(engine_t *e, const char *id, json_t *rec, cell_error_t *
         return fs_write_replace(p, data, strlen(data), 0600, err);
 }
 
+json_t *engine_record_state(json_t *rec)
+{
+        json_t *s = json_object_get(rec, "State");
+
+        if (!json_is_object(s)) {
+                s = json_object();
+                json_object_set_new(rec, "State", s);
+        }
+        return s;
+}
+
 int engine_record_lock(engine_t *e, const char *id, cell_error_t *err)
 {
         _cleanup_free_ char *p = engine_container_path(e, id, ".lock");

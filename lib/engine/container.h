@@ -26,6 +26,8 @@
 #include "error.h"
 
 #define ENGINE_ID_LEN 64
+/* Docker's "never" for StartedAt/FinishedAt. */
+#define ENGINE_ZERO_TIME "0001-01-01T00:00:00Z"
 
 typedef struct engine {
         char *storage_root; /* /var/lib/cell */
@@ -68,6 +70,9 @@ char *engine_container_path(engine_t *e, const char *id, const char *name);
 /* Read, and write atomically, a record. */
 int engine_record_read(engine_t *e, const char *id, json_t **ret, cell_error_t *err);
 int engine_record_write(engine_t *e, const char *id, json_t *rec, cell_error_t *err);
+
+/* The record's State object (made when missing). */
+json_t *engine_record_state(json_t *rec);
 
 /* Lock a record for a read-modify-write: an fd holding the flock. */
 int engine_record_lock(engine_t *e, const char *id, cell_error_t *err);

@@ -126,9 +126,6 @@ static void launch(engine_health_t *h)
 {
         int p[2];
         pid_t pid;
-        struct timespec ts;
-        struct tm tm;
-        char buf[64];
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return;
@@ -157,11 +154,8 @@ static void launch(engine_health_t *h)
         h->probe_fd = p[0];
         h->probe_started_ms = now_ms();
         h->out_len = 0;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
         free(h->probe_start);
-        h->probe_start = str_printf("%s.%09ldZ", buf, ts.tv_nsec);
+        h->probe_start = engine_time_now();
 }
 
 static void drain(engine_health_t *h)

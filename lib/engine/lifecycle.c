@@ -36,23 +36,11 @@
 #include "store.h"
 #include "strutil.h"
 
-#define ZERO_TIME    "0001-01-01T00:00:00Z"
 #define LOG_LINE_MAX (16 * 1024)
 
 static const char *jstr(json_t *o, const char *key)
 {
         return json_string_value(json_object_get(o, key));
-}
-
-static json_t *state_of(json_t *rec)
-{
-        json_t *s = json_object_get(rec, "State");
-
-        if (!json_is_object(s)) {
-                s = json_object();
-                json_object_set_new(rec, "State", s);
-        }
-        return s;
 }
 
 static int remove_container(engine_t *e, const char *id, json_t *rec, bool volumes, cell_error_t *err);
@@ -171,14 +159,14 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                 rec = json_pack(
                         "{s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, "
                         "s:s}, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:O, s:O, s:O, s:o}",
-                        "Id", id, "Created", now ? now : ZERO_TIME, "Path", path, "Args",
+                        "Id", id, "Created", now ? now : ENGINE_ZERO_TIME, "Path", path, "Args",
                         args ? args : json_array(), "State", "Status", "created", "Running", 0, "Paused", 0,
                         "Restarting", 0, "OOMKilled", 0, "Dead", 0, "ManuallyStopped", 0, "Pid", 0,
-                        "ExitCode", 0, "Error", "", "StartedAt", ZERO_TIME, "FinishedAt", ZERO_TIME, "Image",
-                        img.id, "ResolvConfPath", "", "HostnamePath", "", "HostsPath", "", "LogPath",
-                        log_path ? log_path : "", "RestartCount", 0, "Driver", "overlay", "Platform", "linux",
-                        "Mounts", mounts, "Config", config, "HostConfig", req->host_config, "NetworkSettings",
-                        json_object());
+                        "ExitCode", 0, "Error", "", "StartedAt", ENGINE_ZERO_TIME, "FinishedAt",
+                        ENGINE_ZERO_TIME, "Image", img.id, "ResolvConfPath", "", "HostnamePath", "",
+                        "HostsPath", "", "LogPath", log_path ? log_path : "", "RestartCount", 0, "Driver",
+                        "overlay", "Platform", "linux", "Mounts", mounts, "Config", config, "HostConfig",
+                        req->host_config, "NetworkSettings", json_object());
         }
         if (!rec) {
                 r = cell_error_set(err, ENOMEM, "record");
@@ -442,7 +430,7 @@ int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error
                 json_decref(rec);
                 if (engine_record_read(e, id, &rec, err) < 0)
                         return -1;
-                json_object_set_new(state_of(rec), "ManuallyStopped", json_false());
+                json_object_set_new(engine_record_state(rec), "ManuallyStopped", json_false());
                 engine_record_write(e, id, rec, NULL);
                 json_decref(rec);
         }
@@ -489,7 +477,7 @@ static int mark_stopped(engine_t *e, const char *id, json_t **ret, cell_error_t 
         if (lock < 0 || engine_record_read(e, id, &rec, err) < 0)
                 return -1;
         refresh(e, id, rec);
-        json_object_set_new(state_of(rec), "ManuallyStopped", json_true());
+        json_object_set_new(engine_record_state(rec), "ManuallyStopped", json_true());
         if (engine_record_write(e, id, rec, err) < 0) {
                 json_decref(rec);
                 return -1;
@@ -571,7 +559,7 @@ int engine_pause(engine_t *e, const char *id, bool pause, cell_error_t *err)
 
         if (lock < 0 || engine_record_read(e, id, &rec, err) < 0)
                 return -1;
-        s = state_of(rec);
+        s = engine_record_state(rec);
         if (!json_is_true(json_object_get(s, "Running"))) {
                 json_decref(rec);
                 return cell_error_plain(err, EINVAL, "Container %s is not running", id);

@@ -22,7 +22,6 @@
 #include "runtime.h"
 #include "strutil.h"
 
-#define ZERO_TIME    "0001-01-01T00:00:00Z"
 #define LOG_LINE_MAX (16 * 1024)
 
 static const char *jstr(json_t *o, const char *key)
@@ -30,20 +29,9 @@ static const char *jstr(json_t *o, const char *key)
         return json_string_value(json_object_get(o, key));
 }
 
-static json_t *state_of(json_t *rec)
-{
-        json_t *s = json_object_get(rec, "State");
-
-        if (!json_is_object(s)) {
-                s = json_object();
-                json_object_set_new(rec, "State", s);
-        }
-        return s;
-}
-
 void engine_record_set_exited(json_t *rec, int code, const char *error)
 {
-        json_t *s = state_of(rec);
+        json_t *s = engine_record_state(rec);
         _cleanup_free_ char *now = engine_time_now();
 
         json_object_set_new(s, "Status", json_string("exited"));
@@ -52,7 +40,7 @@ void engine_record_set_exited(json_t *rec, int code, const char *error)
         json_object_set_new(s, "Restarting", json_false());
         json_object_set_new(s, "Pid", json_integer(0));
         json_object_set_new(s, "ExitCode", json_integer(code));
-        json_object_set_new(s, "FinishedAt", json_string(now ? now : ZERO_TIME));
+        json_object_set_new(s, "FinishedAt", json_string(now ? now : ENGINE_ZERO_TIME));
         if (error)
                 json_object_set_new(s, "Error", json_string(error));
         json_object_del(rec, "MonitorPid");
@@ -77,7 +65,8 @@ static void log_emit(int log_fd, const char *stream, const char *data, size_t le
         if (log_fd < 0 || len == 0)
                 return;
         now = engine_time_now();
-        j = json_pack("{s:s%, s:s, s:s}", "log", data, len, "stream", stream, "time", now ? now : ZERO_TIME);
+        j = json_pack("{s:s%, s:s, s:s}", "log", data, len, "stream", stream, "time",
+                      now ? now : ENGINE_ZERO_TIME);
         if (!j) {
                 /* Not UTF-8: jansson refuses it; keep the bytes' shape. */
                 _cleanup_free_ char *safe = malloc(len);
@@ -87,7 +76,7 @@ static void log_emit(int log_fd, const char *stream, const char *data, size_t le
                 for (size_t i = 0; i < len; i++)
                         safe[i] = (data[i] & 0x80) ? '?' : data[i];
                 j = json_pack("{s:s%, s:s, s:s}", "log", safe, len, "stream", stream, "time",
-                              now ? now : ZERO_TIME);
+                              now ? now : ENGINE_ZERO_TIME);
         }
         line = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
@@ -153,7 +142,7 @@ static int record_update_running(engine_t *e, const char *id, pid_t pid, bool mo
 
         if (lock < 0 || engine_record_read(e, id, &rec, err) < 0)
                 return -1;
-        s = state_of(rec);
+        s = engine_record_state(rec);
         json_object_set_new(s, "Status", json_string("running"));
         json_object_set_new(s, "Running", json_true());
         json_object_set_new(s, "Paused", json_false());
@@ -161,7 +150,7 @@ static int record_update_running(engine_t *e, const char *id, pid_t pid, bool mo
         json_object_set_new(s, "Pid", json_integer(pid));
         json_object_set_new(s, "ExitCode", json_integer(0));
         json_object_set_new(s, "Error", json_string(""));
-        json_object_set_new(s, "StartedAt", json_string(now ? now : ZERO_TIME));
+        json_object_set_new(s, "StartedAt", json_string(now ? now : ENGINE_ZERO_TIME));
         json_object_set_new(rec, "PidStart", json_integer((json_int_t)proc_starttime(pid, NULL)));
         json_object_set_new(rec, "MonitorPid", json_integer(getpid()));
         json_object_set_new(rec, "MonitorStart", json_integer((json_int_t)proc_starttime(getpid(), NULL)));
@@ -195,8 +184,8 @@ static bool record_exit(engine_t *e, const char *id, int code, bool can_restart)
                         again = true;
                 if (again) {
                         json_object_set_new(rec, "RestartCount", json_integer(count + 1));
-                        json_object_set_new(state_of(rec), "Restarting", json_true());
-                        json_object_set_new(state_of(rec), "Status", json_string("restarting"));
+                        json_object_set_new(engine_record_state(rec), "Restarting", json_true());
+                        json_object_set_new(engine_record_state(rec), "Status", json_string("restarting"));
                 }
         }
         engine_record_write(e, id, rec, NULL);
@@ -474,7 +463,8 @@ int engine_supervise(engine_t *e, const char *id, engine_run_io_t *io, int *ret_
 
                         if (lock >= 0 && engine_record_read(e, id, &r2, NULL) == 0) {
                                 engine_record_set_exited(r2, start_failure_exit_code(err), err->msg);
-                                json_object_set_new(state_of(r2), "Status", json_string("created"));
+                                json_object_set_new(engine_record_state(r2), "Status",
+                                                    json_string("created"));
                                 engine_record_write(e, id, r2, NULL);
                                 json_decref(r2);
                         }
