@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "attach.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "container.h"
@@ -689,4 +690,66 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
         }
         json_decref(rec);
         return 0;
+}
+
+/* ---- attach ---- */
+
+int cmd_engine_attach(const cli_global_t *g, int argc, char **argv);
+int cmd_engine_attach(const cli_global_t *g, int argc, char **argv)
+{
+        static const cli_option_t opts[] = {
+                {"no-stdin", 0, false, 1},
+                {"sig-proxy", 0, false, 2},
+                {"detach-keys", 0, true, 3},
+                {NULL, 0, false, 0},
+        };
+        cli_dparser_t p = {.argc = argc, .argv = argv, .index = 1};
+        engine_attach_opts_t o = {.sig_proxy = true};
+        _cleanup_engine_ engine_t *e = NULL;
+        cell_error_t err = {0};
+        char cid[ENGINE_ID_LEN + 1];
+        json_t *rec = NULL, *st;
+        int id;
+
+        while ((id = cli_docker_next(&p, opts)) != 0) {
+                if (id < 0) {
+                        fprintf(stderr, "cell attach: %s\n", p.errbuf);
+                        return 1;
+                }
+                if (id == 1)
+                        o.no_stdin = !p.value;
+                else if (id == 2)
+                        o.sig_proxy = !p.value;
+                else if (id == 3)
+                        o.detach_keys = p.value;
+        }
+        if (p.index + 1 != argc) {
+                fprintf(stderr, "\"cell attach\" requires exactly 1 argument.\nSee 'cell attach --help'.\n\n"
+                                "Usage:  cell attach [OPTIONS] CONTAINER\n\n"
+                                "Attach local standard input, output, and error streams to a running "
+                                "container\n");
+                return 1;
+        }
+        if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[p.index], cid, &rec, &err) < 0)
+                return daemon_error(&err);
+        st = json_object_get(rec, "State");
+        if (json_is_true(json_object_get(st, "Paused"))) {
+                json_decref(rec);
+                fprintf(stderr, "You cannot attach to a paused container, unpause it first\n");
+                return 1;
+        }
+        if (!json_is_true(json_object_get(st, "Running"))) {
+                json_decref(rec);
+                fprintf(stderr, "You cannot attach to a stopped container, start it first\n");
+                return 1;
+        }
+        json_decref(rec);
+        if (engine_attach(e, cid, &o, &err) < 0)
+                return daemon_error(&err);
+        if (o.detached) {
+                /* docker's client says so and exits 1. */
+                fprintf(stderr, "read escape sequence\n");
+                return 1;
+        }
+        return o.exit_code;
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "health.h"
@@ -413,7 +414,7 @@ int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error
         }
         c = json_object_get(rec, "Config");
         hc = json_object_get(rec, "HostConfig");
-        io.tty = json_is_true(json_object_get(c, "Tty"));
+        engine_run_io_from_config(&io, c);
         log_type = jstr(json_object_get(hc, "LogConfig"), "Type");
         /* In the foreground with nobody to read a log afterwards (--rm, or
          * --log-driver none), the container writes to the caller's own
@@ -591,6 +592,13 @@ static int remove_container(engine_t *e, const char *id, json_t *rec, bool volum
         json_t *m;
 
         runtime_delete(e->runtime_root, id, true, &ignored);
+        {
+                /* Left behind by a monitor that was killed. */
+                _cleanup_free_ char *sock = engine_attach_socket_path(e, id);
+
+                if (sock)
+                        unlink(sock);
+        }
         if (storage_open(e->storage_root, &st, err) < 0)
                 return -1;
         if (storage_rootfs_release(st, id, err) < 0)

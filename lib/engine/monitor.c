@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cleanup.h"
 #include "health.h"
 #include "monitor.h"
@@ -51,6 +52,7 @@ void engine_record_set_exited(json_t *rec, int code, const char *error)
 
 typedef struct log_stream {
         const char *name; /* "stdout", "stderr" */
+        int no;           /* 1, 2 */
         int fd;           /* the pipe's read end, -1 when closed */
         int copy_fd;      /* the caller's fd in the foreground, else -1 */
         char buf[LOG_LINE_MAX];
@@ -105,7 +107,7 @@ static void write_all(int fd, const char *p, size_t n)
 }
 
 /* Read what is there; complete lines go to the log. false at EOF. */
-static bool log_pump(log_stream_t *ls, int log_fd)
+static bool log_pump(log_stream_t *ls, int log_fd, engine_attach_srv_t *attach)
 {
         char tmp[LOG_LINE_MAX];
         ssize_t k = read(ls->fd, tmp, sizeof(tmp));
@@ -119,6 +121,8 @@ static bool log_pump(log_stream_t *ls, int log_fd)
         }
         if (ls->copy_fd >= 0)
                 write_all(ls->copy_fd, tmp, (size_t)k);
+        if (attach)
+                engine_attach_output(attach, ls->no, tmp, (size_t)k);
         for (ssize_t i = 0; i < k; i++) {
                 ls->buf[ls->len++] = tmp[i];
                 if (tmp[i] == '\n' || ls->len == sizeof(ls->buf)) {
@@ -215,9 +219,10 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
         _cleanup_free_ char *bundle = engine_container_path(e, id, NULL);
         _cleanup_free_ char *log_path = str_printf("%s/%s-json.log", bundle ? bundle : "", id);
         _cleanup_close_ int log_fd = -1, sfd = -1, devnull = -1;
-        int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, saved[3] = {-1, -1, -1}, master = -1;
-        log_stream_t streams[2] = {{.name = "stdout", .fd = -1, .copy_fd = -1},
-                                   {.name = "stderr", .fd = -1, .copy_fd = -1}};
+        int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1}, saved[3] = {-1, -1, -1},
+            master = -1;
+        log_stream_t streams[2] = {{.name = "stdout", .no = 1, .fd = -1, .copy_fd = -1},
+                                   {.name = "stderr", .no = 2, .fd = -1, .copy_fd = -1}};
         runtime_create_opts_t ro = {.root = e->runtime_root, .id = id, .bundle = bundle};
         struct termios saved_tio;
         engine_health_t health = {.probe = -1, .probe_fd = -1};
@@ -257,11 +262,24 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
                 r = cell_error_errno(err, "pipe");
                 goto out;
         }
+        /* A detached container with OpenStdin (run -d -i) reads a pipe
+         * that stays open for `cell attach`; the monitor's end does not
+         * block (see engine_attach_srv_t's pend). */
+        if (!io->foreground && io->open_stdin && !io->tty) {
+                if (pipe2(in_pipe, O_CLOEXEC) < 0) {
+                        r = cell_error_errno(err, "pipe");
+                        goto out;
+                }
+                fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+        }
         /* The container's stdio is ours at the moment of create. */
         for (int i = 0; i < 3; i++)
                 saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3);
         if (!io->direct) {
-                dup2(io->foreground && io->interactive && !io->tty ? saved[0] : devnull, 0);
+                dup2(io->foreground && io->interactive && !io->tty ? saved[0]
+                     : in_pipe[0] >= 0                             ? in_pipe[0]
+                                                                   : devnull,
+                     0);
                 if (!io->tty) {
                         dup2(out_pipe[1], 1);
                         dup2(err_pipe[1], 2);
@@ -281,8 +299,22 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
                 close(err_pipe[1]);
                 out_pipe[1] = err_pipe[1] = -1;
         }
+        if (in_pipe[0] >= 0) {
+                close(in_pipe[0]);
+                in_pipe[0] = -1;
+        }
         if (r < 0)
                 goto out;
+        if (io->attach) {
+                int in_fd = in_pipe[1] >= 0 ? in_pipe[1] : master >= 0 && io->open_stdin ? master : -1;
+
+                engine_attach_set_target(io->attach, in_fd, in_fd == in_pipe[1], io->stdin_once, master, pid);
+                in_pipe[1] = -1;
+                /* Detached, the monitor never blocks on the terminal: its
+                 * reads and attached clients' writes wait in poll. */
+                if (master >= 0 && !io->foreground)
+                        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+        }
         /* The window size before the program runs: it may ask at once. */
         if (master >= 0 && io->foreground && saved[0] >= 0 && isatty(saved[0]))
                 copy_winsize(saved[0], master);
@@ -342,18 +374,22 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
                 }
         }
         for (;;) {
-                struct pollfd p[5] = {{.fd = sfd, .events = POLLIN},
-                                      {.fd = streams[0].fd, .events = POLLIN},
-                                      {.fd = streams[1].fd, .events = POLLIN},
-                                      {.fd = stdin_open ? saved[0] : -1, .events = POLLIN},
-                                      {.fd = health.probe_fd, .events = POLLIN}};
+                struct pollfd p[5 + ENGINE_ATTACH_POLLFDS] = {
+                        {.fd = sfd, .events = POLLIN},
+                        {.fd = streams[0].fd, .events = POLLIN},
+                        {.fd = streams[1].fd, .events = POLLIN},
+                        {.fd = stdin_open ? saved[0] : -1, .events = POLLIN},
+                        {.fd = health.probe_fd, .events = POLLIN}};
+                size_t na = io->attach ? engine_attach_pollfds(io->attach, p + 5) : 0;
                 pid_t w = waitpid(pid, &status, WNOHANG);
 
                 if (w == pid)
                         break;
-                if (TEMP_FAILURE_RETRY_INT(poll(p, 5, engine_health_poll_ms(&health))) < 0)
+                if (TEMP_FAILURE_RETRY_INT(poll(p, 5 + na, engine_health_poll_ms(&health))) < 0)
                         break;
                 engine_health_tick(e, id, &health);
+                if (na)
+                        engine_attach_events(io->attach, p + 5, na);
                 if (p[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
 
@@ -372,7 +408,7 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
                 }
                 for (int i = 0; i < 2; i++)
                         if (streams[i].fd >= 0 && (p[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-                            !log_pump(&streams[i], log_fd)) {
+                            !log_pump(&streams[i], log_fd, io->attach)) {
                                 if (streams[i].fd != master)
                                         close(streams[i].fd);
                                 streams[i].fd = -1;
@@ -392,7 +428,7 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
                 if (streams[i].fd < 0)
                         continue;
                 fcntl(streams[i].fd, F_SETFL, O_NONBLOCK);
-                while (log_pump(&streams[i], log_fd)) {
+                while (log_pump(&streams[i], log_fd, io->attach)) {
                         struct pollfd p = {.fd = streams[i].fd, .events = POLLIN};
 
                         if (poll(&p, 1, 0) <= 0)
@@ -413,6 +449,8 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
         r = 0;
 out:
         engine_health_clear(&health);
+        if (io->attach)
+                engine_attach_clear_target(io->attach);
         for (int i = 0; i < 2; i++)
                 if (streams[i].fd >= 0 && streams[i].fd != master)
                         close(streams[i].fd);
@@ -423,6 +461,8 @@ out:
                         close(out_pipe[i]);
                 if (err_pipe[i] >= 0)
                         close(err_pipe[i]);
+                if (in_pipe[i] >= 0)
+                        close(in_pipe[i]);
         }
         for (int i = 0; i < 3; i++)
                 if (saved[i] >= 0)
@@ -448,39 +488,65 @@ static int start_failure_exit_code(const cell_error_t *err)
  * policy. *ret_auto_remove says the container wants removing (--rm): the
  * caller does it (a monitor by exec'ing `cell rm`, which holds the storage
  * code this small process does not map). */
+void engine_run_io_from_config(engine_run_io_t *io, json_t *config)
+{
+        io->tty = json_is_true(json_object_get(config, "Tty"));
+        io->open_stdin = json_is_true(json_object_get(config, "OpenStdin"));
+        io->stdin_once = json_is_true(json_object_get(config, "StdinOnce"));
+}
+
+static void record_start_failure(engine_t *e, const char *id, const cell_error_t *err)
+{
+        _cleanup_close_ int lock = engine_record_lock(e, id, NULL);
+        json_t *rec = NULL;
+
+        if (lock >= 0 && engine_record_read(e, id, &rec, NULL) == 0) {
+                engine_record_set_exited(rec, start_failure_exit_code(err), err->msg);
+                json_object_set_new(engine_record_state(rec), "Status", json_string("created"));
+                engine_record_write(e, id, rec, NULL);
+                json_decref(rec);
+        }
+}
+
 int engine_supervise(engine_t *e, const char *id, engine_run_io_t *io, int *ret_code, bool *ret_auto_remove,
                      cell_error_t *err)
 {
+        engine_attach_srv_t attach = ENGINE_ATTACH_SRV_INIT;
+        int r = 0;
+
         *ret_auto_remove = false;
+        /* The attach socket lives as long as the supervision: clients of
+         * one run are told its exit and let go; a restarted container takes
+         * new ones. */
+        if (engine_attach_listen(e, id, &attach, err) < 0) {
+                record_start_failure(e, id, err);
+                return -1;
+        }
+        io->attach = &attach;
         for (;;) {
                 json_t *rec = NULL;
                 bool again;
                 int code = 0;
 
                 if (run_once(e, id, io, &code, err) < 0) {
-                        _cleanup_close_ int lock = engine_record_lock(e, id, NULL);
-                        json_t *r2 = NULL;
-
-                        if (lock >= 0 && engine_record_read(e, id, &r2, NULL) == 0) {
-                                engine_record_set_exited(r2, start_failure_exit_code(err), err->msg);
-                                json_object_set_new(engine_record_state(r2), "Status",
-                                                    json_string("created"));
-                                engine_record_write(e, id, r2, NULL);
-                                json_decref(r2);
-                        }
-                        return -1;
+                        record_start_failure(e, id, err);
+                        r = -1;
+                        break;
                 }
                 *ret_code = code;
                 /* A foreground run returns at the first exit, as docker run
                  * does; the policy applies to detached containers. */
                 again = record_exit(e, id, code, !io->foreground);
+                /* After the record: an attached client that returns sees
+                 * the container exited in `ps` and `inspect`. */
+                engine_attach_exit(&attach, code);
                 if (engine_record_read(e, id, &rec, NULL) < 0)
-                        return 0;
+                        break;
                 if (!again) {
                         *ret_auto_remove = json_is_true(
                                 json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
                         json_decref(rec);
-                        return 0;
+                        break;
                 }
                 json_decref(rec);
                 {
@@ -491,6 +557,9 @@ int engine_supervise(engine_t *e, const char *id, engine_run_io_t *io, int *ret_
                         nanosleep(&ts, NULL);
                 }
         }
+        engine_attach_close(&attach);
+        io->attach = NULL;
+        return r;
 }
 
 int engine_monitor_main(const char *storage_root, const char *run_root, const char *id, int sync_fd,
@@ -506,8 +575,14 @@ int engine_monitor_main(const char *storage_root, const char *run_root, const ch
         fcntl(err_fd, F_SETFD, FD_CLOEXEC);
         signal(SIGHUP, SIG_IGN);
         signal(SIGPIPE, SIG_IGN);
-        if (engine_open(storage_root, run_root, &e, &err) < 0 ||
-            engine_supervise(e, id, &io, &code, &auto_remove, &err) < 0) {
+        if (engine_open(storage_root, run_root, &e, &err) == 0) {
+                json_t *rec = NULL;
+
+                if (engine_record_read(e, id, &rec, &err) == 0)
+                        engine_run_io_from_config(&io, json_object_get(rec, "Config"));
+                json_decref(rec);
+        }
+        if (!e || err.msg[0] || engine_supervise(e, id, &io, &code, &auto_remove, &err) < 0) {
                 if (io.sync_fd >= 0)
                         (void)!write(err_fd, err.msg, strlen(err.msg));
                 return 1;

@@ -15,10 +15,19 @@
 #include "container.h"
 #include "error.h"
 
+typedef struct engine_attach_srv engine_attach_srv_t;
+
 typedef struct engine_run_io {
         bool foreground, interactive, tty, direct;
-        int sync_fd; /* monitor: tell the starter it runs (or why not) */
+        /* Config.OpenStdin and StdinOnce: a detached container with
+         * OpenStdin reads a pipe that attached clients write. */
+        bool open_stdin, stdin_once;
+        int sync_fd;                 /* monitor: tell the starter it runs (or why not) */
+        engine_attach_srv_t *attach; /* set by engine_supervise */
 } engine_run_io_t;
+
+/* io's tty, open_stdin and stdin_once from a record's Config. */
+void engine_run_io_from_config(engine_run_io_t *io, json_t *config);
 
 int engine_supervise(engine_t *e, const char *id, engine_run_io_t *io, int *ret_code, bool *ret_auto_remove,
                      cell_error_t *err);
