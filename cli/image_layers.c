@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "archive_load.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "image_cmds.h"
@@ -111,10 +112,13 @@ typedef struct layer_view {
 
 static int read_layer(int fd, json_t *lower, layer_view_t *lv, cell_error_t *err)
 {
-        struct archive *a = archive_read_new();
+        struct archive *a = NULL;
         struct archive_entry *ae;
         int r = 0, ar;
 
+        if (image_archive_ready(err) < 0)
+                return -1;
+        a = archive_read_new();
         if (!a)
                 return cell_error_set(err, ENOMEM, "reading a layer");
         archive_read_support_filter_all(a);

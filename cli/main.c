@@ -28,13 +28,26 @@ static int cmd_from_image_module(const cli_global_t *g, int argc, char **argv)
         void *h = NULL;
         cell_error_t err = {0};
 
+        const char *why = NULL;
+
+        /* The module binds its libarchive calls lazily, once that is loaded
+         * (lib/image/archive_load.h); whoever asks for every binding at
+         * load time gets libarchive loaded first. */
+        if (getenv("LD_BIND_NOW") && *getenv("LD_BIND_NOW"))
+                (void)dlopen("libarchive.so.13", RTLD_NOW | RTLD_GLOBAL);
         for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !h; i++)
-                if (paths[i] && *paths[i] && access(paths[i], R_OK) == 0)
-                        h = dlopen(paths[i], RTLD_NOW | RTLD_LOCAL);
+                if (paths[i] && *paths[i] && access(paths[i], R_OK) == 0) {
+                        h = dlopen(paths[i], RTLD_LAZY | RTLD_LOCAL);
+                        if (!h)
+                                why = dlerror();
+                }
         if (!h) {
-                cell_error_set(&err, ENOENT,
-                               "the image commands' module (cell-image.so) is not installed: %s",
-                               dlerror() ? dlerror() : CELL_IMAGE_MODULE_INSTALLED);
+                if (why)
+                        cell_error_set(&err, ENOEXEC, "cannot load the image commands' module: %s", why);
+                else
+                        cell_error_set(&err, ENOENT,
+                                       "the image commands' module (cell-image.so) is not installed: %s",
+                                       CELL_IMAGE_MODULE_INSTALLED);
                 return cli_fail(argv[0], &err);
         }
         snprintf(sym, sizeof(sym), "cmd_%s", argv[0]);

@@ -31,6 +31,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "archive_load.h"
 #include "cleanup.h"
 #include "copy.h"
 #include "fsutil.h"
@@ -612,6 +613,8 @@ int engine_copy_out_tar(int rootfd, const char *src, int out_fd, const engine_co
         copy_src_t s = {.fd = -1};
         int r;
 
+        if (image_archive_ready(err) < 0)
+                return -1;
         c.buf = malloc(COPY_BUF);
         if (!c.buf)
                 return cell_error_set(err, ENOMEM, "cp");
@@ -757,6 +760,8 @@ int engine_copy_in_tar(int rootfd, int in_fd, const char *dest, const engine_cop
         struct archive_entry *e;
         int r = 0;
 
+        if (image_archive_ready(err) < 0)
+                return -1;
         dfd = side_open(rootfd, dest, O_RDONLY | O_DIRECTORY);
         if (dfd < 0 && (errno == ENOENT || errno == ENOTDIR))
                 return cell_error_plain(err, ENOTDIR, "destination \"%s:%s\" must be a directory",

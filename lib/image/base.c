@@ -1,4 +1,5 @@
 /* cell: base images made on this machine (see base.h). */
+#include "archive_load.h"
 #include "base.h"
 
 #include <archive.h>
@@ -422,11 +423,15 @@ static int write_busybox_layer(image_store_t *s, const base_list_t *l, int bb_fd
                                int64_t epoch, char digest[IMAGE_DIGEST_STR_SIZE], uint64_t *ret_size,
                                cell_error_t *err)
 {
-        struct archive *a = archive_write_new();
-        struct archive_entry *ae = archive_entry_new();
+        struct archive *a = NULL;
+        struct archive_entry *ae = NULL;
         tar_sink_t k = {.err = err};
         int r = 0;
 
+        if (image_archive_ready(err) < 0)
+                return -1;
+        a = archive_write_new();
+        ae = archive_entry_new();
         if (!a || !ae) {
                 r = cell_error_set(err, ENOMEM, "writing the layer");
                 goto out;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sha256_small.h"
 #include "strutil.h"
 
 struct image_hasher {
@@ -148,6 +149,21 @@ int image_digest_data(const void *data, size_t len, char ret[IMAGE_DIGEST_STR_SI
 {
         _cleanup_hasher_ image_hasher_t *h = NULL;
         int r;
+
+        if (len <= SHA256_SMALL_MAX) {
+                static const char hexdig[] = "0123456789abcdef";
+                size_t off = strlen(IMAGE_DIGEST_ALGO ":");
+                uint8_t md[32];
+
+                sha256_small(data, len, md);
+                memcpy(ret, IMAGE_DIGEST_ALGO ":", off);
+                for (size_t i = 0; i < sizeof(md); i++) {
+                        ret[off + 2 * i] = hexdig[md[i] >> 4];
+                        ret[off + 2 * i + 1] = hexdig[md[i] & 0xf];
+                }
+                ret[off + 2 * sizeof(md)] = '\0';
+                return 0;
+        }
 
         r = image_hasher_new(&h, err);
         if (r < 0)

@@ -1,5 +1,6 @@
 /* cell: docker-archive and OCI layout tars: one pass, a callback per member,
  * then the images the archive describes. */
+#include "archive_load.h"
 #include "imgarchive.h"
 
 #include <archive.h>
@@ -600,13 +601,16 @@ out:
 image_archive_t *image_archive_read(int fd, image_archive_member_fn cb, void *userdata,
                                     const image_platform_t *platform, cell_error_t *err)
 {
-        struct archive *a = archive_read_new();
+        struct archive *a = NULL;
         struct archive_entry *e;
         members_t ms = {0};
         image_archive_t *out = NULL;
         const member_t *mj;
         int r = 0, ar;
 
+        if (image_archive_ready(err) < 0)
+                return NULL;
+        a = archive_read_new();
         if (!a) {
                 cell_error_plain(err, ENOMEM, "out of memory");
                 return NULL;

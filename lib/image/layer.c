@@ -44,6 +44,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "archive_load.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "layer.h"
@@ -782,6 +783,8 @@ static int open_streams(applier_t *ap, int tar_fd, cell_error_t *err)
 {
         struct archive_entry *raw;
 
+        if (image_archive_ready(err) < 0)
+                return -1;
         ap->outer = archive_read_new();
         ap->inner = archive_read_new();
         ap->md = EVP_MD_CTX_new();

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "archive_load.h"
 #include "cleanup.h"
 #include "config.h"
 #include "digest.h"
@@ -54,9 +55,12 @@ static void archive_freep(struct archive **a)
  * zstd only, in process; an import (the user's own file) also xz and bzip2. */
 static struct archive *unz_open(int fd, bool more_filters, cell_error_t *err)
 {
-        struct archive *a = archive_read_new();
+        struct archive *a = NULL;
         struct archive_entry *e;
 
+        if (image_archive_ready(err) < 0)
+                return NULL;
+        a = archive_read_new();
         if (!a) {
                 cell_error_set(err, ENOMEM, "archive_read_new");
                 return NULL;
@@ -915,6 +919,10 @@ int image_save(image_store_t *s, char *const *refs, size_t n, image_save_format_
         }
         if (r < 0)
                 goto out;
+        if (image_archive_ready(err) < 0) {
+                r = -1;
+                goto out;
+        }
         w = archive_write_new();
         if (!w || archive_write_set_format_pax_restricted(w) != ARCHIVE_OK ||
             archive_write_set_bytes_in_last_block(w, 1) != ARCHIVE_OK ||

@@ -7,6 +7,7 @@
  * needs more). Contents are read in the second pass through an fd opened
  * beneath the upper directory with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS), and must still be the inode the walk saw. */
+#include "archive_load.h"
 #include "commit.h"
 
 #include <archive.h>
@@ -539,6 +540,8 @@ int storage_commit_layer(const char *upper, const char *const *layers, size_t n_
                 }
                 s.z_init = true;
         }
+        if (image_archive_ready(err) < 0)
+                goto out;
         a = archive_write_new();
         if (!a) {
                 cell_error_set(err, ENOMEM, "commit");

@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 #include "digest.h"
+#include "sha256_small.h"
+
+#define SHA_SMALL_LIMIT SHA256_SMALL_MAX
 
 /* sha256("") and sha256("abc"), from FIPS 180-2. */
 #define EMPTY "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -50,6 +53,59 @@ static void test_streaming_equals_one_shot(void **state)
         /* finished is finished */
         assert_true(image_hasher_update(h, "x", 1, &err) < 0);
         image_hasher_free(h);
+}
+
+/* The small-buffer hash (sha256_small.c, no libcrypto) against libcrypto's
+ * streaming one, at every length around the padding's block boundaries
+ * and at the size limit where image_digest_data switches. */
+static void test_small_equals_libcrypto(void **state)
+{
+        static const size_t lens[] = {0,
+                                      1,
+                                      55,
+                                      56,
+                                      57,
+                                      63,
+                                      64,
+                                      65,
+                                      119,
+                                      120,
+                                      127,
+                                      128,
+                                      129,
+                                      1000,
+                                      SHA_SMALL_LIMIT - 1,
+                                      SHA_SMALL_LIMIT,
+                                      SHA_SMALL_LIMIT + 1};
+        char *buf = malloc(SHA_SMALL_LIMIT + 1);
+        cell_error_t err = {0};
+
+        assert_non_null(buf);
+        for (size_t i = 0; i < SHA_SMALL_LIMIT + 1; i++)
+                buf[i] = (char)(i * 131 + (i >> 8));
+        for (size_t n = 0; n < 300; n++) {
+                char a[IMAGE_DIGEST_STR_SIZE], b[IMAGE_DIGEST_STR_SIZE];
+                image_hasher_t *h = NULL;
+
+                assert_int_equal(image_digest_data(buf, n, a, &err), 0);
+                assert_int_equal(image_hasher_new(&h, &err), 0);
+                assert_int_equal(image_hasher_update(h, buf, n, &err), 0);
+                assert_int_equal(image_hasher_final(h, b, &err), 0);
+                image_hasher_free(h);
+                assert_string_equal(a, b);
+        }
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+                char a[IMAGE_DIGEST_STR_SIZE], b[IMAGE_DIGEST_STR_SIZE];
+                image_hasher_t *h = NULL;
+
+                assert_int_equal(image_digest_data(buf, lens[i], a, &err), 0);
+                assert_int_equal(image_hasher_new(&h, &err), 0);
+                assert_int_equal(image_hasher_update(h, buf, lens[i], &err), 0);
+                assert_int_equal(image_hasher_final(h, b, &err), 0);
+                image_hasher_free(h);
+                assert_string_equal(a, b);
+        }
+        free(buf);
 }
 
 static void test_fd_and_verify(void **state)
@@ -131,7 +187,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_known_values),  cmocka_unit_test(test_streaming_equals_one_shot),
                 cmocka_unit_test(test_fd_and_verify), cmocka_unit_test(test_parse_valid),
-                cmocka_unit_test(test_parse_invalid),
+                cmocka_unit_test(test_parse_invalid), cmocka_unit_test(test_small_equals_libcrypto),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
