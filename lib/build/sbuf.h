@@ -1,0 +1,83 @@
+/* cell: a growable byte buffer for the build parsers (internal to lib/build).
+ *
+ * The parsers build strings a character at a time; a failed allocation is
+ * remembered (oom) and reported once by the caller, so the hot loops stay
+ * free of error branches. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sbuf {
+        char *s;
+        size_t len, cap;
+        bool oom;
+} sbuf_t;
+
+static inline bool sbuf_reserve(sbuf_t *b, size_t more)
+{
+        size_t need;
+        char *n;
+
+        if (b->oom)
+                return false;
+        need = b->len + more + 1;
+        if (need <= b->cap)
+                return true;
+        if (b->cap * 2 > need)
+                need = b->cap * 2;
+        if (need < 32)
+                need = 32;
+        n = realloc(b->s, need);
+        if (!n) {
+                b->oom = true;
+                return false;
+        }
+        b->s = n;
+        b->cap = need;
+        return true;
+}
+
+static inline void sbuf_addn(sbuf_t *b, const char *p, size_t n)
+{
+        if (!sbuf_reserve(b, n))
+                return;
+        memcpy(b->s + b->len, p, n);
+        b->len += n;
+        b->s[b->len] = '\0';
+}
+
+static inline void sbuf_add(sbuf_t *b, const char *p)
+{
+        sbuf_addn(b, p, strlen(p));
+}
+
+static inline void sbuf_addc(sbuf_t *b, char c)
+{
+        sbuf_addn(b, &c, 1);
+}
+
+/* The finished string (never NULL unless out of memory); the buffer is reset. */
+static inline char *sbuf_steal(sbuf_t *b)
+{
+        char *s;
+
+        if (!b->oom && !b->s)
+                sbuf_reserve(b, 0);
+        if (b->oom) {
+                free(b->s);
+                *b = (sbuf_t){0};
+                return NULL;
+        }
+        b->s[b->len] = '\0';
+        s = b->s;
+        *b = (sbuf_t){0};
+        return s;
+}
+
+static inline void sbuf_free(sbuf_t *b)
+{
+        free(b->s);
+        *b = (sbuf_t){0};
+}
