@@ -156,12 +156,11 @@ void dockerfile_free(dockerfile_t *df)
 /* Split at blanks; quotes mean nothing (FROM, EXPOSE, VOLUME, COPY). */
 static int split_blank(const char *s, char ***ret, size_t *ret_n)
 {
-        char **v = NULL;
-        size_t n = 0;
+        strvec_t v = {0};
+        size_t n;
 
         for (;;) {
                 const char *start;
-                char *w;
 
                 s = skip_blank(s);
                 if (!*s)
@@ -169,18 +168,14 @@ static int split_blank(const char *s, char ***ret, size_t *ret_n)
                 start = s;
                 while (*s && !is_blank(*s))
                         s++;
-                w = strndup(start, (size_t)(s - start));
-                if (!w || strv_push(&v, w) < 0) {
-                        free(w);
-                        strv_free(v);
+                if (strvec_push_owned(&v, strndup(start, (size_t)(s - start))) < 0) {
+                        strvec_free(&v);
                         return -ENOMEM;
                 }
-                free(w);
-                n++;
         }
-        if (!v && !(v = calloc(1, sizeof(char *))))
+        n = v.n;
+        if (!(*ret = strvec_steal(&v)))
                 return -ENOMEM;
-        *ret = v;
         *ret_n = n;
         return 0;
 }
@@ -190,9 +185,9 @@ static int split_blank(const char *s, char ***ret, size_t *ret_n)
  * quotes is kept even when empty. */
 static int split_quoted(const char *s, char esc, char ***ret, size_t *ret_n)
 {
-        char **v = NULL;
-        size_t n = 0;
+        strvec_t v = {0};
         sbuf_t w = {0};
+        size_t n;
         bool in_word = false, blank_ok = false;
         char quote = 0;
 
@@ -201,14 +196,8 @@ static int split_quoted(const char *s, char esc, char ***ret, size_t *ret_n)
 
                 if (!quote && (c == '\0' || is_blank(c))) {
                         if (in_word && (blank_ok || w.len > 0)) {
-                                char *word = sbuf_steal(&w);
-
-                                if (!word || strv_push(&v, word) < 0) {
-                                        free(word);
+                                if (strvec_push_owned(&v, sbuf_steal(&w)) < 0)
                                         goto fail;
-                                }
-                                free(word);
-                                n++;
                         }
                         sbuf_free(&w);
                         in_word = blank_ok = false;
@@ -247,14 +236,14 @@ static int split_quoted(const char *s, char esc, char ***ret, size_t *ret_n)
         }
         if (w.oom)
                 goto fail;
-        if (!v && !(v = calloc(1, sizeof(char *))))
+        n = v.n;
+        if (!(*ret = strvec_steal(&v)))
                 return -ENOMEM;
-        *ret = v;
         *ret_n = n;
         return 0;
 fail:
         sbuf_free(&w);
-        strv_free(v);
+        strvec_free(&v);
         return -ENOMEM;
 }
 
@@ -266,8 +255,8 @@ static int parse_json_array(const char *s, char ***ret, size_t *ret_n)
 {
         json_error_t jerr;
         json_t *a, *item;
-        char **v = NULL;
-        size_t i, n = 0;
+        strvec_t v = {0};
+        size_t i, n;
         int r = 1;
 
         if (*s != '[')
@@ -287,20 +276,19 @@ static int parse_json_array(const char *s, char ***ret, size_t *ret_n)
                         r = -EINVAL;
                         break;
                 }
-                if (strv_push(&v, str) < 0) {
+                if (strvec_push_owned(&v, strdup(str)) < 0) {
                         r = -ENOMEM;
                         break;
                 }
-                n++;
         }
         json_decref(a);
-        if (r == 1 && !v && !(v = calloc(1, sizeof(char *))))
-                r = -ENOMEM;
         if (r < 0) {
-                strv_free(v);
+                strvec_free(&v);
                 return r;
         }
-        *ret = v;
+        n = v.n;
+        if (!(*ret = strvec_steal(&v)))
+                return -ENOMEM;
         *ret_n = n;
         return 1;
 }
@@ -1091,6 +1079,7 @@ static int make_stages(parser_t *p, dockerfile_t *df)
 static int parse_all(parser_t *p, dockerfile_t *df)
 {
         int r = parse_directives(p, df);
+        size_t cap = 0;
 
         while (r >= 0) {
                 _cleanup_free_ char *text = NULL;
@@ -1102,10 +1091,14 @@ static int parse_all(parser_t *p, dockerfile_t *df)
                         break;
                 if (!text || !*text)
                         continue; /* only an escape character */
-                nv = realloc(df->instrs, (df->n_instrs + 1) * sizeof(*nv));
-                if (!nv)
-                        return oom(p);
-                df->instrs = nv;
+                if (df->n_instrs == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        nv = realloc(df->instrs, cap * sizeof(*nv));
+                        if (!nv)
+                                return oom(p);
+                        df->instrs = nv;
+                }
+                nv = df->instrs;
                 nv[df->n_instrs] = (dockerfile_instr_t){0};
                 r = parse_instruction(p, text, line, false, &nv[df->n_instrs]);
                 df->n_instrs++; /* freed with the rest, even half filled */
@@ -1120,6 +1113,7 @@ int dockerfile_parse(const char *data, size_t len, const char *name, dockerfile_
         parser_t p = {.name = name ? name : "Dockerfile", .esc = '\\', .err = err};
         _cleanup_free_ char *buf = NULL;
         dockerfile_t *df = NULL;
+        size_t n_lines = 0;
         char *s;
         int r;
 
@@ -1140,9 +1134,15 @@ int dockerfile_parse(const char *data, size_t len, const char *name, dockerfile_
         if (len > 0)
                 memcpy(buf, data, len);
         buf[len] = '\0';
+        for (size_t i = 0; i < len; i++)
+                n_lines += buf[i] == '\n';
+        p.lines = calloc(n_lines + 1, sizeof(char *));
+        if (!p.lines) {
+                dockerfile_free(df);
+                return oom(&p);
+        }
         for (s = buf;;) {
                 char *nl = strchr(s, '\n');
-                char **nv;
                 size_t l;
 
                 if (!nl && !*s)
@@ -1152,13 +1152,6 @@ int dockerfile_parse(const char *data, size_t len, const char *name, dockerfile_
                 l = strlen(s);
                 if (l > 0 && s[l - 1] == '\r')
                         s[l - 1] = '\0';
-                nv = realloc(p.lines, (p.n_lines + 1) * sizeof(*nv));
-                if (!nv) {
-                        free(p.lines);
-                        dockerfile_free(df);
-                        return oom(&p);
-                }
-                p.lines = nv;
                 p.lines[p.n_lines++] = s;
                 if (!nl)
                         break;

@@ -45,7 +45,9 @@ typedef struct dockerfile_kv {
 
 /* A here-document of RUN, COPY or ADD: <<NAME, <<-NAME (leading tabs
  * stripped from the body and the terminator), <<"NAME"/<<'NAME' (expand
- * false: no substitution in the body). content ends with a newline per line. */
+ * false: no substitution in the body). content ends with a newline per line.
+ * The command line or the COPY/ADD sources keep the marker words as written
+ * ("<<EOF", "<<-\"EOF\""): the k-th marker is heredocs[k]. */
 typedef struct dockerfile_heredoc {
         char *name;
         char *content;

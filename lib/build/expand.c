@@ -19,7 +19,7 @@ typedef struct lexer {
          * one has begun (an empty "" still makes a word). */
         bool split;
         bool in_word;
-        char **words;
+        strvec_t words;
 } lexer_t;
 
 static int lex(lexer_t *lx, sbuf_t *out, char stop, bool split);
@@ -29,6 +29,26 @@ static bool is_name_char(char c)
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* A name after '$' as the shell reads it: a positional parameter is its
+ * digits only ($1abc is $1 then "abc"), a special parameter one character,
+ * otherwise letters, digits and '_'. */
+static void read_name(lexer_t *lx, sbuf_t *name)
+{
+        char c = *lx->p;
+
+        if (c >= '0' && c <= '9') {
+                while (*lx->p >= '0' && *lx->p <= '9')
+                        sbuf_addc(name, *lx->p++);
+                return;
+        }
+        if (c && strchr("@*#?-$!", c)) {
+                sbuf_addc(name, *lx->p++);
+                return;
+        }
+        while (is_name_char(*lx->p))
+                sbuf_addc(name, *lx->p++);
+}
+
 static bool is_space(char c)
 {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -36,16 +56,10 @@ static bool is_space(char c)
 
 static int end_word(lexer_t *lx, sbuf_t *out)
 {
-        char *w;
-
         if (!lx->in_word)
                 return 0;
-        w = sbuf_steal(out);
-        if (!w || strv_push(&lx->words, w) < 0) {
-                free(w);
+        if (strvec_push_owned(&lx->words, sbuf_steal(out)) < 0)
                 return cell_error_set(lx->err, ENOMEM, "expanding");
-        }
-        free(w);
         lx->in_word = false;
         return 0;
 }
@@ -83,8 +97,7 @@ static int lex_braced(lexer_t *lx, sbuf_t *val, bool *ret_set)
         char mod;
         int r = 0;
 
-        while (is_name_char(*lx->p))
-                sbuf_addc(&name, *lx->p++);
+        read_name(lx, &name);
         if (name.len == 0) {
                 sbuf_free(&name);
                 return cell_error_plain(lx->err, EINVAL, "bad substitution");
@@ -164,8 +177,7 @@ static int lex_dollar(lexer_t *lx, sbuf_t *val)
                 lx->p++;
                 return lex_braced(lx, val, &set);
         }
-        while (is_name_char(*lx->p))
-                sbuf_addc(&name, *lx->p++);
+        read_name(lx, &name);
         if (name.oom) {
                 sbuf_free(&name);
                 return cell_error_set(lx->err, ENOMEM, "expanding");
@@ -320,14 +332,11 @@ int dockerfile_expand_words(const char *in, char escape, dockerfile_lookup_fn lo
                 r = end_word(&lx, &out);
         sbuf_free(&out);
         if (r < 0) {
-                strv_free(lx.words);
+                strvec_free(&lx.words);
                 return r;
         }
-        if (!lx.words) {
-                lx.words = calloc(1, sizeof(char *));
-                if (!lx.words)
-                        return cell_error_set(err, ENOMEM, "expanding");
-        }
-        *ret = lx.words;
+        *ret = strvec_steal(&lx.words);
+        if (!*ret)
+                return cell_error_set(err, ENOMEM, "expanding");
         return 0;
 }

@@ -11,7 +11,9 @@
  *   "double quotes"             expansion happens, quotes removed; the escape
  *                               character escapes only " $ and itself there
  *   <escape>c                   c literally (\$ is a literal $)
- * A $ that does not start a name is literal. */
+ * A name is letters, digits and '_'; as in the shell, $1 is the digits only
+ * and $@ $* $# $? $- $$ $! one character (all unset in a build). A $ that
+ * starts no name is literal ("$/" stays). */
 #pragma once
 
 #include "error.h"

@@ -30,12 +30,10 @@ void dockerfile_mount_clear(dockerfile_mount_t *m)
  * CSV-style ("a,b" with "" for a quote). */
 static int mount_fields(const char *s, char ***ret)
 {
-        char **v = NULL;
+        strvec_t v = {0};
         sbuf_t w = {0};
 
         for (;;) {
-                char *field;
-
                 if (*s == '"') {
                         for (s++; *s; s++) {
                                 if (*s == '"' && s[1] == '"') {
@@ -51,19 +49,16 @@ static int mount_fields(const char *s, char ***ret)
                 }
                 while (*s && *s != ',')
                         sbuf_addc(&w, *s++);
-                field = sbuf_steal(&w);
-                if (!field || strv_push(&v, field) < 0) {
-                        free(field);
-                        strv_free(v);
+                if (strvec_push_owned(&v, sbuf_steal(&w)) < 0) {
+                        strvec_free(&v);
                         return -ENOMEM;
                 }
-                free(field);
                 if (*s != ',')
                         break;
                 s++;
         }
-        *ret = v;
-        return 0;
+        *ret = strvec_steal(&v);
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int parse_bool_value(const char *v, bool *ret)

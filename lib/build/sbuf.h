@@ -81,3 +81,50 @@ static inline void sbuf_free(sbuf_t *b)
         free(b->s);
         *b = (sbuf_t){0};
 }
+
+/* A NULL-terminated string vector that grows by doubling: strv_push walks
+ * the vector on every call, quadratic on a line of many words. */
+typedef struct strvec {
+        char **v;
+        size_t n, cap;
+} strvec_t;
+
+/* Takes ownership of s (freed on failure). Returns 0 or -1. */
+static inline int strvec_push_owned(strvec_t *sv, char *s)
+{
+        if (!s)
+                return -1;
+        if (sv->n + 2 > sv->cap) {
+                size_t cap = sv->cap ? sv->cap * 2 : 8;
+                char **n = realloc(sv->v, cap * sizeof(char *));
+
+                if (!n) {
+                        free(s);
+                        return -1;
+                }
+                sv->v = n;
+                sv->cap = cap;
+        }
+        sv->v[sv->n++] = s;
+        sv->v[sv->n] = NULL;
+        return 0;
+}
+
+static inline void strvec_free(strvec_t *sv)
+{
+        for (size_t i = 0; i < sv->n; i++)
+                free(sv->v[i]);
+        free(sv->v);
+        *sv = (strvec_t){0};
+}
+
+/* The vector (an empty one when nothing was pushed), or NULL without memory. */
+static inline char **strvec_steal(strvec_t *sv)
+{
+        char **v = sv->v;
+
+        if (!v)
+                v = calloc(1, sizeof(char *));
+        *sv = (strvec_t){0};
+        return v;
+}

@@ -684,7 +684,9 @@ static void test_expand_basic(void **state)
         expand_is("$UNSET|${UNSET}", '\\', "|");
         expand_is("$", '\\', "$");
         expand_is("a$", '\\', "a$");
-        expand_is("$-x $/", '\\', "$-x $/");
+        expand_is("$-x $/ $.", '\\', "x $/ $.");
+        expand_is("$1abc ${12}d $$", '\\', "abc d ");
+        expand_is("${#}", '\\', "");
         expand_is("100%", '\\', "100%");
 }
 
