@@ -340,3 +340,37 @@ int dockerfile_expand_words(const char *in, char escape, dockerfile_lookup_fn lo
                 return cell_error_set(err, ENOMEM, "expanding");
         return 0;
 }
+
+int dockerfile_expand_heredoc(const char *body, char escape, dockerfile_lookup_fn lookup_fn, void *ud,
+                              char **ret, cell_error_t *err)
+{
+        lexer_t lx = {.p = body, .esc = escape, .lookup = lookup_fn, .ud = ud, .err = err};
+        sbuf_t out = {0};
+        char *s;
+
+        while (*lx.p) {
+                char c = *lx.p++;
+
+                /* Quotes are text in a here-document; only $ and the escape
+                 * character before $ or itself are special, as in the shell. */
+                if (c == escape && (*lx.p == '$' || *lx.p == escape)) {
+                        sbuf_addc(&out, *lx.p++);
+                        continue;
+                }
+                if (c == '$') {
+                        int r = lex_dollar(&lx, &out);
+
+                        if (r < 0) {
+                                sbuf_free(&out);
+                                return r;
+                        }
+                        continue;
+                }
+                sbuf_addc(&out, c);
+        }
+        s = sbuf_steal(&out);
+        if (!s)
+                return cell_error_set(err, ENOMEM, "expanding");
+        *ret = s;
+        return 0;
+}

@@ -33,3 +33,10 @@ int dockerfile_expand(const char *in, char escape, dockerfile_lookup_fn lookup, 
  * NULL-terminated vector. */
 int dockerfile_expand_words(const char *in, char escape, dockerfile_lookup_fn lookup, void *ud, char ***ret,
                             cell_error_t *err);
+
+/* Expand a here-document body (COPY/ADD <<EOF with an unquoted delimiter) as
+ * the shell expands an unquoted here-document: $VAR and ${VAR...} are
+ * substituted, the escape character before $ or itself makes it literal,
+ * quotes and everything else are text ("it's" stays as written). */
+int dockerfile_expand_heredoc(const char *body, char escape, dockerfile_lookup_fn lookup, void *ud,
+                              char **ret, cell_error_t *err);

@@ -84,7 +84,7 @@ static int mount_set(cell_error_t *err, char **field, const char *value, const c
         return 0;
 }
 
-static int mount_field(cell_error_t *err, dockerfile_mount_t *m, const char *field, bool *rw_set)
+static int mount_field(cell_error_t *err, dockerfile_mount_t *m, const char *field)
 {
         _cleanup_free_ char *key = NULL;
         const char *eq = strchr(field, '='), *val = eq ? eq + 1 : NULL;
@@ -138,7 +138,6 @@ static int mount_field(cell_error_t *err, dockerfile_mount_t *m, const char *fie
                         m->required = b;
                 } else {
                         m->readonly = (str_eq(key, "rw") || str_eq(key, "readwrite")) ? !b : b;
-                        *rw_set = true;
                 }
                 return 0;
         }
@@ -148,7 +147,6 @@ static int mount_field(cell_error_t *err, dockerfile_mount_t *m, const char *fie
 int dockerfile_parse_mount(const char *value, dockerfile_mount_t *m, cell_error_t *err)
 {
         _cleanup_strv_ char **fields = NULL;
-        bool rw_set = false;
         int r;
 
         *m = (dockerfile_mount_t){.type = DOCKERFILE_MOUNT_BIND, .uid = -1, .gid = -1};
@@ -178,7 +176,7 @@ int dockerfile_parse_mount(const char *value, dockerfile_mount_t *m, cell_error_
         for (char **f = fields; *f; f++) {
                 if (**f == '\0')
                         continue;
-                r = mount_field(err, m, *f, &rw_set);
+                r = mount_field(err, m, *f);
                 if (r < 0)
                         return r;
         }

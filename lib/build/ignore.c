@@ -144,7 +144,8 @@ static bool class_match(const char *p, uint32_t c, const char **ret_end, bool *r
                 hi = lo;
                 if (*p == '-') {
                         p++;
-                        if (!class_char(&p, &hi))
+                        /* Go's regexp (moby compiles patterns to one) refuses z-a. */
+                        if (!class_char(&p, &hi) || hi < lo)
                                 return false;
                 }
                 if (lo <= c && c <= hi)

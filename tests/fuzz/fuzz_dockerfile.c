@@ -87,9 +87,20 @@ static void walk(const dockerfile_instr_t *in, char esc, int max_line)
                 expand_one(in->mounts[i].target, esc);
                 expand_one(in->mounts[i].id, esc);
         }
-        for (size_t i = 0; i < in->n_heredocs; i++)
-                if (in->heredocs[i].expand)
-                        expand_one(in->heredocs[i].content, esc);
+        for (size_t i = 0; i < in->n_heredocs; i++) {
+                cell_error_t err = {0};
+                char *v = NULL;
+
+                if (!in->heredocs[i].expand)
+                        continue;
+                if (dockerfile_expand_heredoc(in->heredocs[i].content, esc, lookup, NULL, &v, &err) < 0) {
+                        if (err.msg[0] == '\0' || v)
+                                __builtin_trap();
+                } else if (!v) {
+                        __builtin_trap();
+                }
+                free(v);
+        }
         if (in->kind == DOCKERFILE_ONBUILD) {
                 if (!in->trigger)
                         __builtin_trap();

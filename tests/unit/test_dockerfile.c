@@ -735,6 +735,22 @@ static void test_expand_quotes_escapes(void **state)
         expand_fails("\"abc", "unexpected end of statement while looking for matching double-quote");
 }
 
+static void test_expand_heredoc(void **state)
+{
+        char *v = NULL;
+        cell_error_t e = {0};
+
+        assert_int_equal(dockerfile_expand_heredoc("it's \"$A\" '$A' \\$A \\\\ \\n ${U:-d}\n$\n", '\\',
+                                                   env_lookup, NULL, &v, &e),
+                         0);
+        assert_string_equal(v, "it's \"1\" '1' $A \\ \\n d\n$\n");
+        free(v);
+        v = (char *)"untouched";
+        assert_true(dockerfile_expand_heredoc("${A", '\\', env_lookup, NULL, &v, &e) < 0);
+        assert_string_equal(e.msg, "missing '}' in ${A");
+        assert_string_equal(v, "untouched");
+}
+
 static void words_are(const char *in, const char *const *want, size_t n)
 {
         char **w = NULL;
@@ -789,6 +805,7 @@ int main(void)
                 cmocka_unit_test(test_expand_modifiers),
                 cmocka_unit_test(test_expand_quotes_escapes),
                 cmocka_unit_test(test_expand_words),
+                cmocka_unit_test(test_expand_heredoc),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,7 @@ static void test_errors(void **state)
         ig_err("x\n\n!\n", ".dockerignore:3: illegal exclusion pattern: \"!\"");
         ig_err("[]a\n", ".dockerignore:1: bad pattern \"[]a\"");
         ig_err("[a-]\n", ".dockerignore:1: bad pattern \"[a-]\"");
+        ig_err("x[z-a]\n", ".dockerignore:1: bad pattern \"x[z-a]\"");
 }
 
 static void test_match_star_question(void **state)
@@ -112,6 +113,13 @@ static void test_match_classes_escapes(void **state)
         assert_true(dockerignore_match("[^a]x", "bx"));
         assert_false(dockerignore_match("[^a]x", "ax"));
         assert_true(dockerignore_match("[abc]", "c"));
+        assert_true(dockerignore_match("[!a]", "!")); /* ! is a member, ^ negates */
+        assert_false(dockerignore_match("[!a]", "b"));
+        assert_true(dockerignore_match("a.c", "a.c"));
+        assert_false(dockerignore_match("a.c", "abc"));
+        assert_true(dockerignore_match("a**", "a/b/c"));
+        assert_true(dockerignore_match("a**b", "ab"));
+        assert_true(dockerignore_match("a**b", "ax/b"));
         assert_true(dockerignore_match("[\\]]", "]"));
         assert_true(dockerignore_match("\\*", "*"));
         assert_false(dockerignore_match("\\*", "a"));
