@@ -15,6 +15,7 @@
 #   layer     the layer unpacker (tar, gzip, zstd; applies into /var/tmp, run as root)
 #   units     the command-line value parsers (lib/engine/units.c, -e of envfile.c)
 #   passwd    --user against an image's etc/passwd and etc/group (lib/engine/passwd.c)
+#   dockerfile  Dockerfiles, variable substitution and .dockerignore (lib/build/)
 #
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*
