@@ -251,6 +251,7 @@ int img_set_load(image_store_t *s, img_set_t *set, cell_error_t *err)
                         }
                 } else {
                         have->unnamed = true;
+                        have->intermediate = entries[i].intermediate;
                 }
         }
         image_store_entries_free(entries, n);
@@ -529,7 +530,7 @@ static int images_list(const cli_global_t *g, const char *cmd, int argc, char **
         _cleanup_image_store_ image_store_t *s = NULL;
         img_set_t set = {0};
         filters_t f = {.dangling = -1};
-        bool quiet = false, digests = false, no_trunc = false, json = false;
+        bool quiet = false, digests = false, no_trunc = false, json = false, all = false;
         _cleanup_strv_ char **filter_args = NULL, **seen = NULL;
         row_t *rows = NULL;
         size_t nrows = 0;
@@ -544,7 +545,8 @@ static int images_list(const cli_global_t *g, const char *cmd, int argc, char **
                         quiet = true;
                         break;
                 case OPT_ALL:
-                        break; /* no intermediate images: every image is listed */
+                        all = true; /* a build's intermediate images too */
+                        break;
                 case OPT_DIGESTS:
                         digests = true;
                         break;
@@ -588,6 +590,8 @@ static int images_list(const cli_global_t *g, const char *cmd, int argc, char **
                         goto out;
                 }
                 rows = nv;
+                if (!set.v[i].refs && set.v[i].intermediate && !all)
+                        continue;
                 if (!set.v[i].refs) {
                         rows[nrows++] =
                                 (row_t){.im = &set.v[i], .repo = strdup("<none>"), .tag = strdup("<none>")};

@@ -18,6 +18,7 @@ typedef struct img {
         char id[IMAGE_DIGEST_STR_SIZE]; /* the config digest */
         char **refs;                    /* normalised names; NULL when none */
         bool unnamed;                   /* an entry without a name reaches it too */
+        bool intermediate;              /* that entry is a build step's (io.cell.build.intermediate) */
         char *manifest_digest;          /* the manifest (for an index: the host's) */
         char *media_type;               /* of the index entry */
         image_manifest_t *manifest;

@@ -148,6 +148,7 @@ static const cli_command_t engine_commands[] = {
         {"top", cmd_from_engine_module, CLI_SEAL_NEVER, "show the processes of a container"},
         {"stats", cmd_from_engine_module, CLI_SEAL_NEVER, "show containers' resource usage"},
         {"port", cmd_from_engine_module, CLI_SEAL_NEVER, "list a container's published ports"},
+        {"build", cmd_from_engine_module, CLI_SEAL_NEVER, "build an image from a Dockerfile"},
         {"attach", cmd_from_engine_module, CLI_SEAL_NEVER,
          "attach to a running container's input and output"},
         {"images", cmd_from_image_module, CLI_SEAL_NEVER, "list images"},

@@ -61,10 +61,11 @@ static int layer_dirs(engine_t *e, const char *id, char ***ret, cell_error_t *er
         return 0;
 }
 
-/* The layer tar into the store; layer gets its digest and size. */
-static int store_layer(engine_t *e, image_store_t *store, const char *id, image_descriptor_t *layer,
-                       char diff_id[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
+int engine_commit_store_layer(engine_t *e, image_store_t *store, const char *id, int64_t source_date_epoch,
+                              image_descriptor_t *layer, char diff_id[IMAGE_DIGEST_STR_SIZE],
+                              cell_error_t *err)
 {
+        storage_commit_opts_t co = STORAGE_COMMIT_OPTS_INIT;
         _cleanup_free_ char *upper = engine_container_path(e, id, "upper"),
                             *dir = engine_container_path(e, id, NULL), *buf = malloc(128 * 1024);
         _cleanup_strv_ char **dirs = NULL;
@@ -80,8 +81,8 @@ static int store_layer(engine_t *e, image_store_t *store, const char *id, image_
         fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         if (fd < 0)
                 return cell_error_errno(err, "a temporary file in %s", dir);
-        if (storage_commit_layer(upper, (const char *const *)dirs, strv_length(dirs), fd, NULL, &res, err) <
-            0)
+        co.source_date_epoch = source_date_epoch;
+        if (storage_commit_layer(upper, (const char *const *)dirs, strv_length(dirs), fd, &co, &res, err) < 0)
                 return -1;
         if (lseek(fd, 0, SEEK_SET) < 0)
                 return cell_error_errno(err, "seek");
@@ -228,12 +229,13 @@ static image_media_type_t oci_layer_type(image_media_type_t t)
         }
 }
 
-static int write_image(image_store_t *store, image_config_t *c, const image_manifest_t *base,
-                       const image_descriptor_t *layer, const char *name, char ret_id[IMAGE_DIGEST_STR_SIZE],
-                       cell_error_t *err)
+int engine_image_write(image_store_t *store, image_config_t *c, const image_manifest_t *base,
+                       const image_descriptor_t *layer, char *const *names, bool intermediate,
+                       char ret_id[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
 {
         image_manifest_t m = {.kind = IMAGE_DOC_OCI_MANIFEST, .media_type_present = true};
-        _cleanup_free_ image_descriptor_t *layers = calloc(base->n_layers + 1, sizeof(*layers));
+        size_t n_base = base ? base->n_layers : 0;
+        _cleanup_free_ image_descriptor_t *layers = calloc(n_base + 1, sizeof(*layers));
         _cleanup_free_ char *cdata = NULL, *mdata = NULL;
         char mdigest[IMAGE_DIGEST_STR_SIZE];
         size_t clen = 0, mlen = 0;
@@ -242,16 +244,17 @@ static int write_image(image_store_t *store, image_config_t *c, const image_mani
                 return cell_error_set(err, ENOMEM, "commit");
         /* The same blobs under the OCI names: a Docker gzip layer is an OCI
          * gzip layer byte for byte. */
-        for (size_t i = 0; i < base->n_layers; i++) {
+        for (size_t i = 0; i < n_base; i++) {
                 layers[i].media_type = oci_layer_type(base->layers[i].media_type);
                 layers[i].media_type_str = base->layers[i].media_type_str;
                 memcpy(layers[i].digest, base->layers[i].digest, sizeof(layers[i].digest));
                 layers[i].size = base->layers[i].size;
                 layers[i].urls = base->layers[i].urls;
         }
-        layers[base->n_layers] = *layer;
+        if (layer)
+                layers[n_base] = *layer;
         m.layers = layers;
-        m.n_layers = base->n_layers + 1;
+        m.n_layers = n_base + (layer ? 1 : 0);
         cdata = image_config_serialize(c, &clen, err);
         if (!cdata || image_store_blob_put(store, cdata, clen, NULL, m.config.digest, err) < 0)
                 return -1;
@@ -260,11 +263,14 @@ static int write_image(image_store_t *store, image_config_t *c, const image_mani
         mdata = image_manifest_serialize(&m, &mlen, err);
         if (!mdata || image_store_blob_put(store, mdata, mlen, NULL, mdigest, err) < 0)
                 return -1;
-        if ((name ? image_store_tag(store, name, image_media_type_string(IMAGE_MT_OCI_MANIFEST), mdigest,
-                                    (int64_t)mlen, err)
-                  : image_store_tag_id(store, m.config.digest, image_media_type_string(IMAGE_MT_OCI_MANIFEST),
-                                       mdigest, (int64_t)mlen, err)) < 0)
+        if ((intermediate ? image_store_tag_intermediate : image_store_tag_id)(
+                    store, m.config.digest, image_media_type_string(IMAGE_MT_OCI_MANIFEST), mdigest,
+                    (int64_t)mlen, err) < 0)
                 return -1;
+        for (size_t i = 0; names && names[i]; i++)
+                if (image_store_tag(store, names[i], image_media_type_string(IMAGE_MT_OCI_MANIFEST), mdigest,
+                                    (int64_t)mlen, err) < 0)
+                        return -1;
         str_copy(ret_id, IMAGE_DIGEST_STR_SIZE, m.config.digest);
         return 0;
 }
@@ -300,14 +306,18 @@ int engine_commit(engine_t *e, const char *id, const engine_commit_req_t *req,
                 paused = true;
         r = image_store_pin(store, err);
         if (r >= 0) {
-                r = store_layer(e, store, id, &layer, diff_id, err);
+                r = engine_commit_store_layer(e, store, id, -1, &layer, diff_id, err);
                 if (paused)
                         runtime_resume(e->runtime_root, id, NULL);
                 paused = false;
                 if (r >= 0)
                         r = new_config(img.config, rec, req, diff_id, err);
-                if (r >= 0)
-                        r = write_image(store, img.config, img.manifest, &layer, name, ret_id, err);
+                if (r >= 0) {
+                        char *names[2] = {name, NULL};
+
+                        r = engine_image_write(store, img.config, img.manifest, &layer, name ? names : NULL,
+                                               false, ret_id, err);
+                }
                 image_store_unpin(store);
         }
 out:

@@ -433,8 +433,13 @@ static int user_mounts(const engine_spec_in_t *in, json_t *mounts, json_t *out, 
                                            json_string_value(v), err) < 0)
                                 return -1;
                 }
+                /* A `cell build` step (HostConfig.CellBuildStep) writes into
+                 * its image's VOLUME paths as BuildKit's RUN does: no
+                 * volumes are made for them. */
                 json_object_foreach(json_object_get(in->config, "Volumes"), dst, v)
                 {
+                        if (json_is_true(json_object_get(hc, "CellBuildStep")))
+                                break;
                         if (mount_has_dest(mounts, dst))
                                 continue;
                         if (add_user_mount(in, mounts, out, "VOLUME", "volume", NULL, dst, false, NULL, err) <

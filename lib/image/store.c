@@ -643,8 +643,8 @@ static void index_remove_id(json_t *index, const char *id)
 }
 
 /* Add an entry (name NAME, or unnamed with image id ID) under the index lock. */
-static int tag_entry(image_store_t *s, const char *name, const char *id, const char *media_type,
-                     const char *digest, int64_t size, cell_error_t *err)
+static int tag_entry(image_store_t *s, const char *name, const char *id, bool intermediate,
+                     const char *media_type, const char *digest, int64_t size, cell_error_t *err)
 {
         _cleanup_json_ json_t *index = NULL;
         const char *what = name ? name : id;
@@ -661,6 +661,9 @@ static int tag_entry(image_store_t *s, const char *name, const char *id, const c
         desc = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", media_type, "digest", digest, "size",
                          (json_int_t)size, "annotations",
                          name ? IMAGE_ANNOTATION_REF_NAME : IMAGE_ANNOTATION_IMAGE_ID, what);
+        if (desc && intermediate)
+                json_object_set_new(json_object_get(desc, "annotations"), IMAGE_ANNOTATION_INTERMEDIATE,
+                                    json_string("true"));
         if (!desc)
                 return cell_error_set(err, ENOMEM, "tag %s", what);
         r = lock_fd(s->index_lock_fd, LOCK_EX);
@@ -700,7 +703,7 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
         r = image_ref_normalize(ref, &name, err);
         if (r < 0)
                 return r;
-        return tag_entry(s, name, NULL, media_type, digest, size, err);
+        return tag_entry(s, name, NULL, false, media_type, digest, size, err);
 }
 
 int image_store_tag_id(image_store_t *s, const char *image_id, const char *media_type, const char *digest,
@@ -710,7 +713,17 @@ int image_store_tag_id(image_store_t *s, const char *image_id, const char *media
 
         if (r < 0)
                 return cell_error_prefix(err, "image id");
-        return tag_entry(s, NULL, image_id, media_type, digest, size, err);
+        return tag_entry(s, NULL, image_id, false, media_type, digest, size, err);
+}
+
+int image_store_tag_intermediate(image_store_t *s, const char *image_id, const char *media_type,
+                                 const char *digest, int64_t size, cell_error_t *err)
+{
+        int r = image_digest_parse(image_id, NULL, err);
+
+        if (r < 0)
+                return cell_error_prefix(err, "image id");
+        return tag_entry(s, NULL, image_id, true, media_type, digest, size, err);
 }
 
 int image_store_untag(image_store_t *s, const char *ref, cell_error_t *err)
@@ -807,6 +820,10 @@ static int entry_from_json(json_t *desc, image_store_entry_t *e, cell_error_t *e
         e->media_type = strdup(mt ? mt : "");
         e->digest = strdup(digest);
         e->size = json_integer_value(json_object_get(desc, "size"));
+        e->intermediate =
+                !ref && str_eq(json_string_value(json_object_get(json_object_get(desc, "annotations"),
+                                                                 IMAGE_ANNOTATION_INTERMEDIATE)),
+                               "true");
         if ((ref && !e->ref) || (id && !e->image_id) || !e->media_type || !e->digest) {
                 image_store_entry_clear(e);
                 return cell_error_set(err, ENOMEM, "%s", INDEX_FILE);

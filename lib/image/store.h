@@ -27,6 +27,9 @@
 /* An image kept without a name (loaded or imported untagged) is an index
  * entry with this annotation holding its image id (the config digest). */
 #define IMAGE_ANNOTATION_IMAGE_ID "io.cell.image.id"
+/* On an unnamed entry kept for `cell build` (a step's image, its cache):
+ * `images` shows it only with -a, as docker hides intermediate images. */
+#define IMAGE_ANNOTATION_INTERMEDIATE "io.cell.build.intermediate"
 
 typedef struct image_store image_store_t;
 typedef struct image_blob_writer image_blob_writer_t;
@@ -78,6 +81,7 @@ typedef struct image_store_entry {
         char *media_type; /* of the manifest or index it points at */
         char *digest;
         int64_t size;
+        bool intermediate; /* IMAGE_ANNOTATION_INTERMEDIATE */
 } image_store_entry_t;
 
 /* Point ref (normalised first: "debian" is docker.io/library/debian:latest)
@@ -90,6 +94,9 @@ int image_store_tag(image_store_t *s, const char *ref, const char *media_type, c
  * same id). */
 int image_store_tag_id(image_store_t *s, const char *image_id, const char *media_type, const char *digest,
                        int64_t size, cell_error_t *err);
+/* The same, marked as a build's intermediate image. */
+int image_store_tag_intermediate(image_store_t *s, const char *image_id, const char *media_type,
+                                 const char *digest, int64_t size, cell_error_t *err);
 /* Remove ref's entry (its blobs stay until gc); -ENOENT when there is none. */
 int image_store_untag(image_store_t *s, const char *ref, cell_error_t *err);
 /* Remove the entries without a name (written by other tools) that point at

@@ -1,0 +1,1554 @@
+/* cell: `cell build` (see builder.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "builder.h"
+#include "cleanup.h"
+#include "config.h"
+#include "context.h"
+#include "copy.h"
+#include "dockerfile.h"
+#include "expand.h"
+#include "fsutil.h"
+#include "imagecommit.h"
+#include "layers.h"
+#include "lifecycle.h"
+#include "passwd.h"
+#include "ref.h"
+#include "store.h"
+#include "strutil.h"
+
+/* ARGs every build knows without declaring them (Docker's predefined ones). */
+static const char *const predefined_args[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                                              "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy",
+                                              "ALL_PROXY",  "all_proxy",  NULL};
+
+typedef struct stage_state {
+        storage_image_t img; /* the current image; img.id "" before the first one is written */
+        char **args;         /* the ARGs in scope: NAME=VALUE, or NAME when declared without a value */
+        bool built;
+} stage_state_t;
+
+typedef struct builder {
+        engine_t *e;
+        const build_opts_t *o;
+        FILE *out;
+        image_store_t *store;
+        build_context_t *ctx;
+        dockerfile_t *df;
+        stage_state_t *stages;
+        char **global_args; /* ARGs before the first FROM, as declared and overridden */
+        int step, n_steps;
+        char *cache_dir;
+} builder_t;
+
+/* ---- small helpers ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *join(char *const *v, const char *sep)
+{
+        size_t n = 1, k = strlen(sep);
+        char *out, *p;
+
+        for (size_t i = 0; v && v[i]; i++)
+                n += strlen(v[i]) + k;
+        out = p = malloc(n);
+        if (!out)
+                return NULL;
+        *p = '\0';
+        for (size_t i = 0; v && v[i]; i++) {
+                if (i) {
+                        memcpy(p, sep, k);
+                        p += k;
+                }
+                memcpy(p, v[i], strlen(v[i]));
+                p += strlen(v[i]);
+                *p = '\0';
+        }
+        return out;
+}
+
+static const char *kv_value(char *const *v, const char *name)
+{
+        size_t n = strlen(name);
+
+        for (size_t i = 0; v && v[i]; i++)
+                if (strncmp(v[i], name, n) == 0 && v[i][n] == '=')
+                        return v[i] + n + 1;
+        return NULL;
+}
+
+/* Set NAME (to "NAME=VALUE", or bare NAME when value is NULL) in a vector. */
+static int kv_set(char ***v, const char *name, const char *value)
+{
+        _cleanup_free_ char *item = value ? str_printf("%s=%s", name, value) : strdup(name);
+        size_t n = strlen(name);
+
+        if (!item)
+                return -ENOMEM;
+        for (size_t i = 0; *v && (*v)[i]; i++)
+                if (strncmp((*v)[i], name, n) == 0 && ((*v)[i][n] == '=' || (*v)[i][n] == '\0')) {
+                        free((*v)[i]);
+                        (*v)[i] = steal_pointer(&item);
+                        return 0;
+                }
+        return strv_push(v, item);
+}
+
+/* The value a --build-arg gives NAME, or NULL. */
+static const char *build_arg(const builder_t *b, const char *name, bool *ret_given)
+{
+        size_t n = strlen(name);
+
+        *ret_given = false;
+        for (size_t i = 0; b->o->build_args && b->o->build_args[i]; i++) {
+                const char *a = b->o->build_args[i];
+
+                if (strncmp(a, name, n) != 0)
+                        continue;
+                if (a[n] == '=') {
+                        *ret_given = true;
+                        return a + n + 1;
+                }
+                if (a[n] == '\0') {
+                        /* --build-arg NAME: its value from the environment. */
+                        *ret_given = getenv(name) != NULL;
+                        return getenv(name);
+                }
+        }
+        return NULL;
+}
+
+static char *time_string(const builder_t *b)
+{
+        if (b->o->source_date_epoch >= 0) {
+                time_t t = (time_t)b->o->source_date_epoch;
+                struct tm tm;
+                char buf[64];
+
+                gmtime_r(&t, &tm);
+                strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+                return strdup(buf);
+        }
+        return engine_time_now();
+}
+
+typedef struct lookup_ctx {
+        char *const *env;
+        char *const *args;
+} lookup_ctx_t;
+
+/* ENV wins over an ARG of the same name, as in Docker. */
+static const char *lookup(const char *name, void *ud)
+{
+        const lookup_ctx_t *l = ud;
+        const char *v = kv_value(l->env, name);
+
+        return v ? v : kv_value(l->args, name);
+}
+
+static int expand(const builder_t *b, const stage_state_t *st, const char *in, char **ret, cell_error_t *err)
+{
+        lookup_ctx_t l = {.env = st ? st->img.config->config.env : NULL,
+                          .args = st ? st->args : b->global_args};
+
+        return dockerfile_expand(in, b->df->escape, lookup, &l, ret, err);
+}
+
+static int expand_words(const builder_t *b, const stage_state_t *st, const char *in, char ***ret,
+                        cell_error_t *err)
+{
+        lookup_ctx_t l = {.env = st->img.config->config.env, .args = st->args};
+
+        return dockerfile_expand_words(in, b->df->escape, lookup, &l, ret, err);
+}
+
+static int instr_error(const builder_t *b, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        return cell_error_prefix(err, "%s:%d", b->df->name, in->line);
+}
+
+/* ---- images ---- */
+
+static int load_image(builder_t *b, const char *ref, storage_image_t *ret, cell_error_t *err)
+{
+        storage_image_clear(ret);
+        return storage_image_find(b->store, ref, ret, err);
+}
+
+/* A scratch stage's starting point: an empty config, no layers. */
+static int scratch_image(storage_image_t *ret, cell_error_t *err)
+{
+        static const char empty[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+                                    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+
+        storage_image_clear(ret);
+        ret->config = image_config_parse(empty, sizeof(empty) - 1, err);
+        ret->manifest = calloc(1, sizeof(*ret->manifest));
+        if (!ret->config || !ret->manifest)
+                return ret->config ? cell_error_set(err, ENOMEM, "scratch") : -1;
+        ret->manifest->kind = IMAGE_DOC_OCI_MANIFEST;
+        ret->id[0] = '\0';
+        return 0;
+}
+
+/* One more history entry (and with layer, one more diff id), written as a
+ * new image that becomes the stage's. */
+static int write_step(builder_t *b, stage_state_t *st, const char *created_by,
+                      const image_descriptor_t *layer, const char *diff_id, cell_error_t *err)
+{
+        image_config_t *c = st->img.config;
+        _cleanup_free_ char *now = time_string(b);
+        image_history_t *h;
+        char id[IMAGE_DIGEST_STR_SIZE];
+
+        if (!now)
+                return cell_error_set(err, ENOMEM, "build");
+        if (layer) {
+                char **ids = realloc(c->diff_ids, (c->n_diff_ids + 2) * sizeof(*ids));
+
+                if (!ids)
+                        return cell_error_set(err, ENOMEM, "build");
+                c->diff_ids = ids;
+                ids[c->n_diff_ids] = strdup(diff_id);
+                ids[c->n_diff_ids + 1] = NULL;
+                if (!ids[c->n_diff_ids])
+                        return cell_error_set(err, ENOMEM, "build");
+                c->n_diff_ids++;
+        }
+        h = realloc(c->history, (c->n_history + 1) * sizeof(*h));
+        if (!h)
+                return cell_error_set(err, ENOMEM, "build");
+        c->history = h;
+        h = &c->history[c->n_history++];
+        memset(h, 0, sizeof(*h));
+        h->created = strdup(now);
+        h->created_by = strdup(created_by);
+        h->comment = strdup("buildkit.dockerfile.v0");
+        h->empty_layer = layer == NULL;
+        free(c->created);
+        c->created = strdup(now);
+        c->has_config = true;
+        if (!h->created || !h->created_by || !h->comment || !c->created)
+                return cell_error_set(err, ENOMEM, "build");
+        if (engine_image_write(b->store, c, st->img.manifest, layer, NULL, true, id, err) < 0)
+                return -1;
+        return load_image(b, id, &st->img, err);
+}
+
+/* ---- the cache ---- */
+
+static int cache_key(const builder_t *b, const stage_state_t *st, const char *what, const char *extra,
+                     char ret[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
+{
+        _cleanup_free_ char *args = NULL, *text = NULL;
+        _cleanup_strv_ char **sorted = NULL;
+
+        for (size_t i = 0; st->args && st->args[i]; i++)
+                if (strv_push(&sorted, st->args[i]) < 0)
+                        return cell_error_set(err, ENOMEM, "cache key");
+        if (sorted)
+                qsort(sorted, strv_length(sorted), sizeof(*sorted), cmp_str);
+        args = sorted ? join(sorted, "\n") : strdup("");
+        text = str_printf("cell-build-cache-v1\nparent=%s\nstep=%s\nargs=%s\nextra=%s\nsde=%lld\n",
+                          st->img.id[0] ? st->img.id : "scratch", what, args ? args : "", extra ? extra : "",
+                          (long long)b->o->source_date_epoch);
+        if (!args || !text)
+                return cell_error_set(err, ENOMEM, "cache key");
+        return image_digest_data(text, strlen(text), ret, err);
+}
+
+/* The image a key gave before, if it is still in the store. */
+static bool cache_get(builder_t *b, stage_state_t *st, const char *key)
+{
+        _cleanup_free_ char *path = str_printf("%s/%s", b->cache_dir, key + 7), *data = NULL;
+        storage_image_t img = {0};
+        size_t len = 0;
+
+        if (b->o->no_cache || !path || fs_read_file(path, 128, &data, &len, NULL) < 0)
+                return false;
+        while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
+                data[--len] = '\0';
+        if (storage_image_find(b->store, data, &img, NULL) < 0 || !str_eq(img.id, data)) {
+                storage_image_clear(&img);
+                return false;
+        }
+        storage_image_clear(&st->img);
+        st->img = img;
+        return true;
+}
+
+static void cache_put(builder_t *b, const char *key, const char *id)
+{
+        _cleanup_free_ char *path = str_printf("%s/%s", b->cache_dir, key + 7);
+        _cleanup_free_ char *line = str_printf("%s\n", id);
+
+        if (path && line)
+                fs_write_atomic(path, line, strlen(line), 0600, NULL);
+}
+
+/* ---- containers for RUN, COPY and ADD ---- */
+
+/* Make sure the stage has an image in the store (a scratch stage has none
+ * before its first step): containers are made from image ids. */
+static int ensure_image(builder_t *b, stage_state_t *st, cell_error_t *err)
+{
+        char id[IMAGE_DIGEST_STR_SIZE];
+
+        if (st->img.id[0])
+                return 0;
+        if (engine_image_write(b->store, st->img.config, st->img.manifest, NULL, NULL, true, id, err) < 0)
+                return -1;
+        return load_image(b, id, &st->img, err);
+}
+
+static json_t *strv_json(char *const *v)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; v && v[i]; i++)
+                json_array_append_new(a, json_string(v[i]));
+        return a;
+}
+
+/* A container of the stage's image, not started; ret_id gets its id.
+ * mounts: HostConfig.Mounts for RUN --mount (taken; may be NULL). */
+static int step_container(builder_t *b, stage_state_t *st, char *const *argv, json_t *mounts,
+                          char ret_id[ENGINE_ID_LEN + 1], cell_error_t *err)
+{
+        const image_run_config_t *rc = &st->img.config->config;
+        json_t *config, *hc, *env;
+        engine_create_req_t req;
+        const char *net = b->o->network;
+        int r;
+
+        if (ensure_image(b, st, err) < 0) {
+                json_decref(mounts);
+                return -1;
+        }
+        /* RUN sees the ARGs in scope as environment, below the image's ENV. */
+        env = strv_json(rc->env);
+        for (size_t i = 0; st->args && st->args[i]; i++) {
+                const char *eq = strchr(st->args[i], '=');
+                _cleanup_free_ char *name = eq ? strndup(st->args[i], (size_t)(eq - st->args[i])) : NULL;
+
+                if (eq && name && !kv_value(rc->env, name))
+                        json_array_append_new(env, json_string(st->args[i]));
+        }
+        /* No health checks for a step (the image's HEALTHCHECK is for its
+         * containers). */
+        config = json_pack("{s:s, s:o, s:[], s:o, s:s, s:s, s:b, s:b, s:{s:[s]}}", "Image", st->img.id, "Cmd",
+                           strv_json(argv ? argv : (char *const[]){(char *)"true", NULL}), "Entrypoint",
+                           "Env", env, "WorkingDir", rc->working_dir ? rc->working_dir : "", "User",
+                           rc->user ? rc->user : "", "Tty", 0, "OpenStdin", 0, "Healthcheck", "Test", "NONE");
+        /* Until bridge networks exist (the networks issue), a RUN step has
+         * the host's network by default, as a build needs to fetch. */
+        hc = json_pack("{s:s, s:b, s:{s:s, s:{}}, s:b, s:o}", "NetworkMode",
+                       net && str_eq(net, "none") ? "none" : "host", "AutoRemove", 0, "LogConfig", "Type",
+                       "none", "Config", "CellBuildStep", 1, "Mounts", mounts ? mounts : json_array());
+        if (!config || !hc) {
+                json_decref(config);
+                json_decref(hc);
+                return cell_error_set(err, ENOMEM, "build");
+        }
+        req = (engine_create_req_t){.config = config, .host_config = hc, .name = NULL};
+        r = engine_create(b->e, &req, ret_id, err);
+        json_decref(config);
+        json_decref(hc);
+        return r;
+}
+
+static void drop_container(builder_t *b, const char *id)
+{
+        cell_error_t ignored = {0};
+
+        engine_remove(b->e, id, true, true, &ignored);
+}
+
+/* The container's writable layer as the stage's next step. */
+static int commit_container(builder_t *b, stage_state_t *st, const char *cid, const char *created_by,
+                            cell_error_t *err)
+{
+        image_descriptor_t layer = {0};
+        char diff_id[IMAGE_DIGEST_STR_SIZE];
+
+        if (engine_commit_store_layer(b->e, b->store, cid, b->o->source_date_epoch, &layer, diff_id, err) < 0)
+                return -1;
+        return write_step(b, st, created_by, &layer, diff_id, err);
+}
+
+/* ---- instructions ---- */
+
+static char **shell_of(const stage_state_t *st)
+{
+        static char *const sh[] = {(char *)"/bin/sh", (char *)"-c", NULL};
+        char **shell = st->img.config->config.shell;
+
+        return shell && shell[0] ? shell : (char **)sh;
+}
+
+/* argv of a RUN, CMD or ENTRYPOINT: exec form as given, shell form through
+ * the stage's SHELL. A RUN whose command is only a here-document runs its
+ * body as the script; other here-documents go to the shell as written. */
+static int command_argv(const stage_state_t *st, const dockerfile_instr_t *in, bool run, char ***ret,
+                        cell_error_t *err)
+{
+        _cleanup_strv_ char **v = NULL;
+        _cleanup_free_ char *script = NULL;
+
+        if (in->cmd.exec_form) {
+                for (size_t i = 0; in->cmd.argv && in->cmd.argv[i]; i++)
+                        if (strv_push(&v, in->cmd.argv[i]) < 0)
+                                return cell_error_set(err, ENOMEM, "build");
+                if (!v && !(v = calloc(1, sizeof(*v))))
+                        return cell_error_set(err, ENOMEM, "build");
+                *ret = steal_pointer(&v);
+                return 0;
+        }
+        script = strdup(in->cmd.argv && in->cmd.argv[0] ? in->cmd.argv[0] : "");
+        if (run && in->n_heredocs > 0) {
+                const char *t = script;
+
+                while (*t == ' ' || *t == '\t')
+                        t++;
+                if (in->n_heredocs == 1 && str_has_prefix(t, "<<") && !strpbrk(t + 2, " \t|&;><")) {
+                        free(script);
+                        script = strdup(in->heredocs[0].content);
+                } else {
+                        for (size_t i = 0; i < in->n_heredocs && script; i++) {
+                                char *n = str_printf("%s\n%s%s", script, in->heredocs[i].content,
+                                                     in->heredocs[i].name);
+
+                                free(script);
+                                script = n;
+                        }
+                }
+        }
+        if (!script)
+                return cell_error_set(err, ENOMEM, "build");
+        for (char **s = shell_of(st); *s; s++)
+                if (strv_push(&v, *s) < 0)
+                        return cell_error_set(err, ENOMEM, "build");
+        if (strv_push(&v, script) < 0)
+                return cell_error_set(err, ENOMEM, "build");
+        *ret = steal_pointer(&v);
+        return 0;
+}
+
+static char *argv_text(char *const *argv)
+{
+        return join(argv, " ");
+}
+
+static int from_root(builder_t *b, const char *from, char ret_cid[ENGINE_ID_LEN + 1], int *ret_fd,
+                     cell_error_t *err);
+
+/* What RUN --mount needs after the step: the containers lent for
+ * from=STAGE binds, the mount points that did not exist before (removed
+ * from the layer again: a secret's place must not stay in the image). */
+typedef struct run_mounts {
+        json_t *mounts;
+        char **lent;  /* container ids */
+        char **stubs; /* absolute paths in the container, made for a mount */
+} run_mounts_t;
+
+static void run_mounts_clear(builder_t *b, run_mounts_t *rm)
+{
+        json_decref(rm->mounts);
+        for (size_t i = 0; rm->lent && rm->lent[i]; i++)
+                drop_container(b, rm->lent[i]);
+        strv_free(rm->lent);
+        strv_free(rm->stubs);
+        memset(rm, 0, sizeof(*rm));
+}
+
+/* The file of secret id (--secret id=ID,src=FILE), newly allocated, or NULL. */
+static char *secret_source(const builder_t *b, const char *id)
+{
+        for (size_t i = 0; b->o->secrets && b->o->secrets[i]; i++) {
+                const char *s = b->o->secrets[i], *src = NULL;
+                _cleanup_free_ char *copy = strdup(s);
+                char *save = NULL;
+                bool match = false;
+
+                for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+                        if (str_has_prefix(t, "id="))
+                                match = str_eq(t + 3, id);
+                        else if (str_has_prefix(t, "src=") || str_has_prefix(t, "source="))
+                                src = s + (strchr(t, '=') + 1 - copy);
+                }
+                if (match && src)
+                        return strndup(src, strcspn(src, ","));
+        }
+        return NULL;
+}
+
+/* HostConfig.Mounts for a RUN's --mount flags. */
+static int run_mounts_make(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, run_mounts_t *rm,
+                           cell_error_t *err)
+{
+        rm->mounts = json_array();
+        if (!rm->mounts)
+                return cell_error_set(err, ENOMEM, "--mount");
+        for (size_t i = 0; i < in->n_mounts; i++) {
+                const dockerfile_mount_t *m = &in->mounts[i];
+                _cleanup_free_ char *target = NULL, *src = NULL;
+                json_t *j = NULL;
+
+                if (!m->target)
+                        return cell_error_plain(err, EINVAL, "RUN --mount: no target");
+                if (expand(b, st, m->target, &target, err) < 0)
+                        return -1;
+                if (target[0] != '/') {
+                        char *abs = str_printf(
+                                "%s/%s",
+                                st->img.config->config.working_dir ? st->img.config->config.working_dir : "",
+                                target);
+
+                        free(target);
+                        target = abs;
+                        if (!target)
+                                return cell_error_set(err, ENOMEM, "--mount");
+                }
+                switch (m->type) {
+                case DOCKERFILE_MOUNT_CACHE: {
+                        /* One directory per cache id, kept across builds. */
+                        char key[IMAGE_DIGEST_STR_SIZE];
+                        const char *id = m->id ? m->id : target;
+
+                        if (image_digest_data(id, strlen(id), key, err) < 0)
+                                return -1;
+                        src = str_printf("%s/build-cache-mounts/%.32s", b->e->storage_root, key + 7);
+                        if (!src || fs_mkdir_p(src, 0755, err) < 0)
+                                return src ? -1 : cell_error_set(err, ENOMEM, "--mount");
+                        if (m->uid >= 0 || m->gid >= 0)
+                                (void)!chown(src, m->uid >= 0 ? (uid_t)m->uid : (uid_t)-1,
+                                             m->gid >= 0 ? (gid_t)m->gid : (gid_t)-1);
+                        j = json_pack("{s:s, s:s, s:s, s:b}", "Type", "bind", "Source", src, "Target", target,
+                                      "ReadOnly", 0);
+                        break;
+                }
+                case DOCKERFILE_MOUNT_SECRET: {
+                        const char *id = m->id ? m->id : "";
+                        _cleanup_free_ char *path = secret_source(b, id);
+
+                        if (!path || access(path, R_OK) < 0) {
+                                if (m->required)
+                                        return cell_error_plain(
+                                                err, ENOENT,
+                                                "RUN --mount=type=secret: secret %s not provided "
+                                                "(--secret id=%s,src=FILE)",
+                                                id, id);
+                                continue;
+                        }
+                        /* Read-only, never copied: the file stays on the
+                         * host, and its mount point leaves the layer. */
+                        j = json_pack("{s:s, s:s, s:s, s:b}", "Type", "bind", "Source", path, "Target",
+                                      target, "ReadOnly", 1);
+                        break;
+                }
+                case DOCKERFILE_MOUNT_TMPFS:
+                        j = json_pack("{s:s, s:s}", "Type", "tmpfs", "Target", target);
+                        break;
+                case DOCKERFILE_MOUNT_BIND: {
+                        _cleanup_free_ char *source = NULL;
+                        const char *base;
+
+                        if (expand(b, st, m->source ? m->source : "/", &source, err) < 0)
+                                return -1;
+                        if (m->from) {
+                                char cid[ENGINE_ID_LEN + 1];
+                                _cleanup_close_ int fd = -1;
+
+                                if (from_root(b, m->from, cid, &fd, err) < 0)
+                                        return -1;
+                                if (strv_push(&rm->lent, cid) < 0)
+                                        return cell_error_set(err, ENOMEM, "--mount");
+                                src = engine_container_path(b->e, cid, "merged");
+                        } else {
+                                src = strdup(build_context_dir(b->ctx));
+                        }
+                        if (!src)
+                                return cell_error_set(err, ENOMEM, "--mount");
+                        /* The source stays inside its root: resolved there
+                         * (symlinks and .. cannot leave it), and the host
+                         * path it resolved to is what is bound. */
+                        {
+                                _cleanup_close_ int root = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                                int fd = root >= 0 ? fs_open_in_root(root, source, O_PATH | O_CLOEXEC, 0, err)
+                                                   : -1;
+                                char buf[64], real[4096];
+                                ssize_t k;
+
+                                if (fd < 0)
+                                        return root >= 0 ? cell_error_prefix(err, "RUN --mount source %s",
+                                                                             source)
+                                                         : cell_error_errno(err, "open %s", src);
+                                base = fs_fd_path(fd, buf, sizeof(buf));
+                                k = readlink(base, real, sizeof(real) - 1);
+                                close(fd);
+                                if (k <= 0)
+                                        return cell_error_errno(err, "RUN --mount source %s", source);
+                                real[k] = '\0';
+                                free(src);
+                                src = strdup(real);
+                                if (!src)
+                                        return cell_error_set(err, ENOMEM, "--mount");
+                        }
+                        j = json_pack("{s:s, s:s, s:s, s:b}", "Type", "bind", "Source", src, "Target", target,
+                                      "ReadOnly", m->readonly);
+                        break;
+                }
+                case DOCKERFILE_MOUNT_SSH:
+                default:
+                        return cell_error_plain(err, ENOTSUP, "RUN --mount=type=ssh is not supported");
+                }
+                if (!j || json_array_append_new(rm->mounts, j) < 0)
+                        return cell_error_set(err, ENOMEM, "--mount");
+                if (strv_push(&rm->stubs, target) < 0)
+                        return cell_error_set(err, ENOMEM, "--mount");
+        }
+        return 0;
+}
+
+/* Before the RUN: keep only the mount points (and their parents) that the
+ * image lacks; those the runtime makes are removed from the layer after. */
+static int stubs_keep_missing(builder_t *b, const char *cid, run_mounts_t *rm, cell_error_t *err)
+{
+        _cleanup_free_ char *merged = engine_container_path(b->e, cid, "merged");
+        _cleanup_close_ int root = merged ? open(merged, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+        _cleanup_strv_ char **missing = NULL;
+
+        if (root < 0)
+                return cell_error_errno(err, "open %s", merged ? merged : "the root");
+        for (size_t i = 0; rm->stubs && rm->stubs[i]; i++) {
+                _cleanup_free_ char *p = strdup(rm->stubs[i]);
+
+                /* The target, then each parent, while it does not exist. */
+                while (p && strlen(p) > 1) {
+                        int fd = fs_open_in_root(root, p, O_PATH | O_CLOEXEC, 0, NULL);
+                        char *slash;
+
+                        if (fd >= 0) {
+                                close(fd);
+                                break;
+                        }
+                        if (strv_push(&missing, p) < 0)
+                                return cell_error_set(err, ENOMEM, "--mount");
+                        slash = strrchr(p, '/');
+                        if (!slash)
+                                break;
+                        *slash = '\0';
+                }
+        }
+        strv_free(rm->stubs);
+        rm->stubs = steal_pointer(&missing);
+        return 0;
+}
+
+static int by_depth_desc(const void *a, const void *b)
+{
+        return (int)strlen(*(char *const *)b) - (int)strlen(*(char *const *)a);
+}
+
+/* After the RUN: an empty file or directory the runtime made for a mount
+ * point goes from the writable layer (resolved inside it). */
+static void stubs_remove(builder_t *b, const char *cid, run_mounts_t *rm)
+{
+        _cleanup_free_ char *upper = engine_container_path(b->e, cid, "upper");
+        _cleanup_close_ int root = upper ? open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+
+        if (root < 0 || !rm->stubs)
+                return;
+        qsort(rm->stubs, strv_length(rm->stubs), sizeof(char *), by_depth_desc);
+        for (size_t i = 0; rm->stubs[i]; i++) {
+                _cleanup_free_ char *parent = strdup(rm->stubs[i]);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+                _cleanup_close_ int pfd = -1;
+                struct stat sb;
+
+                if (!slash)
+                        continue;
+                *slash = '\0';
+                pfd = fs_open_in_root(root, *parent ? parent : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                                      NULL);
+                if (pfd < 0 || fstatat(pfd, slash + 1, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(sb.st_mode))
+                        unlinkat(pfd, slash + 1, AT_REMOVEDIR); /* only when empty */
+                else if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+                        unlinkat(pfd, slash + 1, 0);
+        }
+}
+
+static int do_run(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        run_mounts_t rm = {0};
+        _cleanup_strv_ char **argv = NULL;
+        _cleanup_free_ char *text = NULL, *created_by = NULL;
+        char key[IMAGE_DIGEST_STR_SIZE], cid[ENGINE_ID_LEN + 1];
+        engine_start_opts_t so = {.foreground = true};
+        int saved[2] = {-1, -1}, r;
+
+        if (command_argv(st, in, true, &argv, err) < 0)
+                return -1;
+        text = argv_text(argv);
+        created_by = str_printf("RUN %s # buildkit", text ? text : "");
+        if (!text || !created_by)
+                return cell_error_set(err, ENOMEM, "build");
+        {
+                /* The mounts' kinds and targets are part of the step (not a
+                 * cache's or a secret's content). */
+                _cleanup_free_ char *extra = NULL;
+
+                for (size_t i = 0; i < in->n_mounts; i++) {
+                        char *n = str_printf("%s|%d:%s:%s:%s:%s", extra ? extra : "", (int)in->mounts[i].type,
+                                             in->mounts[i].target ? in->mounts[i].target : "",
+                                             in->mounts[i].id ? in->mounts[i].id : "",
+                                             in->mounts[i].source ? in->mounts[i].source : "",
+                                             in->mounts[i].from ? in->mounts[i].from : "");
+
+                        free(extra);
+                        extra = n;
+                }
+                {
+                        _cleanup_free_ char *all =
+                                str_printf("%s%s", b->o->network ? b->o->network : "", extra ? extra : "");
+
+                        if (!all || cache_key(b, st, created_by, all, key, err) < 0)
+                                return all ? -1 : cell_error_set(err, ENOMEM, "build");
+                }
+        }
+        if (cache_get(b, st, key))
+                return 1;
+        if (run_mounts_make(b, st, in, &rm, err) < 0) {
+                run_mounts_clear(b, &rm);
+                return -1;
+        }
+        r = step_container(b, st, argv, rm.mounts, cid, err);
+        rm.mounts = NULL; /* taken */
+        if (r < 0) {
+                run_mounts_clear(b, &rm);
+                return -1;
+        }
+        if (stubs_keep_missing(b, cid, &rm, err) < 0) {
+                drop_container(b, cid);
+                run_mounts_clear(b, &rm);
+                return -1;
+        }
+        fflush(b->out);
+        fflush(stdout);
+        fflush(stderr);
+        /* The step's output is the build's, or nobody's with -q. */
+        if (b->o->quiet || b->out != stdout) {
+                int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+                saved[0] = fcntl(1, F_DUPFD_CLOEXEC, 3);
+                saved[1] = fcntl(2, F_DUPFD_CLOEXEC, 3);
+                if (b->o->quiet) {
+                        dup2(null, 1);
+                        dup2(null, 2);
+                } else {
+                        dup2(fileno(b->out), 1);
+                        dup2(fileno(b->out), 2);
+                }
+                if (null >= 0)
+                        close(null);
+        }
+        r = engine_start(b->e, cid, &so, err);
+        for (int i = 0; i < 2; i++)
+                if (saved[i] >= 0) {
+                        dup2(saved[i], i + 1);
+                        close(saved[i]);
+                }
+        if (r < 0 || so.exit_code != 0) {
+                drop_container(b, cid);
+                run_mounts_clear(b, &rm);
+                return r < 0 ? -1
+                             : cell_error_plain(err, EIO,
+                                                "RUN: the command \"%s\" returned a non-zero code: %d", text,
+                                                so.exit_code);
+        }
+        stubs_remove(b, cid, &rm);
+        r = commit_container(b, st, cid, created_by, err);
+        drop_container(b, cid);
+        run_mounts_clear(b, &rm);
+        if (r < 0)
+                return -1;
+        cache_put(b, key, st->img.id);
+        return 0;
+}
+
+/* The root file system of an earlier stage or of an image, for COPY
+ * --from: a container of it that is never started. */
+static int from_root(builder_t *b, const char *from, char ret_cid[ENGINE_ID_LEN + 1], int *ret_fd,
+                     cell_error_t *err)
+{
+        const dockerfile_stage_t *ds = dockerfile_find_stage(b->df, from);
+        stage_state_t tmp = {0};
+        _cleanup_free_ char *merged = NULL;
+        int r;
+
+        if (ds) {
+                stage_state_t *src = &b->stages[ds - b->df->stages];
+
+                if (!src->built)
+                        return cell_error_plain(err, EINVAL, "stage %s is not built before it is used", from);
+                if (ensure_image(b, src, err) < 0)
+                        return -1;
+                r = load_image(b, src->img.id, &tmp.img, err);
+        } else {
+                r = load_image(b, from, &tmp.img, err);
+                if (r < 0)
+                        cell_error_prefix(err, "COPY --from=%s", from);
+        }
+        if (r < 0) {
+                storage_image_clear(&tmp.img);
+                return -1;
+        }
+        r = step_container(b, &tmp, NULL, NULL, ret_cid, err);
+        storage_image_clear(&tmp.img);
+        if (r < 0)
+                return -1;
+        merged = engine_container_path(b->e, ret_cid, "merged");
+        *ret_fd = merged ? open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (*ret_fd < 0) {
+                drop_container(b, ret_cid);
+                return cell_error_errno(err, "open %s", merged ? merged : "the root");
+        }
+        return 0;
+}
+
+static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        bool add = in->kind == DOCKERFILE_ADD;
+        _cleanup_strv_ char **srcs = NULL, **matched = NULL;
+        _cleanup_free_ char *dest = NULL, *chown = NULL, *chmod_s = NULL, *what = NULL, *merged = NULL;
+        _cleanup_close_ int src_fd = -1, dst_fd = -1;
+        char key[IMAGE_DIGEST_STR_SIZE], hash[IMAGE_DIGEST_STR_SIZE], cid[ENGINE_ID_LEN + 1],
+                from_cid[ENGINE_ID_LEN + 1] = "";
+        const dockerignore_t *ig = NULL;
+        build_copy_opts_t co = {0};
+        int r = -1;
+
+        if (in->n_heredocs > 0)
+                return cell_error_plain(err, ENOTSUP, "%s with a here-document is not supported yet",
+                                        add ? "ADD" : "COPY");
+        for (size_t i = 0; i + 1 < in->n_args; i++) {
+                char *s = NULL;
+
+                if (expand(b, st, in->args[i], &s, err) < 0)
+                        return -1;
+                if (strv_push(&srcs, s) < 0) {
+                        free(s);
+                        return cell_error_set(err, ENOMEM, "build");
+                }
+                free(s);
+        }
+        if (expand(b, st, in->args[in->n_args - 1], &dest, err) < 0)
+                return -1;
+        if (in->chown && expand(b, st, in->chown, &chown, err) < 0)
+                return -1;
+        if (in->chmod && expand(b, st, in->chmod, &chmod_s, err) < 0)
+                return -1;
+        if (chmod_s) {
+                char *end = NULL;
+                unsigned long m = strtoul(chmod_s, &end, 8);
+
+                if (!*chmod_s || *end || m > 07777)
+                        return cell_error_plain(err, EINVAL, "invalid --chmod=%s: an octal mode is expected",
+                                                chmod_s);
+                co.have_chmod = true;
+                co.chmod = (mode_t)m;
+        }
+        if (in->from) {
+                _cleanup_free_ char *from = NULL;
+
+                if (expand(b, st, in->from, &from, err) < 0 || from_root(b, from, from_cid, &src_fd, err) < 0)
+                        return -1;
+        } else {
+                src_fd = fcntl(build_context_rootfd(b->ctx), F_DUPFD_CLOEXEC, 3);
+                ig = build_context_ignore(b->ctx);
+                if (src_fd < 0) {
+                        r = cell_error_errno(err, "the build context");
+                        goto out;
+                }
+        }
+        for (size_t i = 0; srcs && srcs[i]; i++) {
+                _cleanup_strv_ char **m = NULL;
+
+                if (build_sources_match(src_fd, ig, srcs[i], &m, err) < 0)
+                        goto out;
+                for (size_t j = 0; m && m[j]; j++)
+                        if (strv_push(&matched, m[j]) < 0) {
+                                r = cell_error_set(err, ENOMEM, "build");
+                                goto out;
+                        }
+        }
+        if (build_sources_hash(src_fd, ig, matched, hash, err) < 0)
+                goto out;
+        {
+                _cleanup_free_ char *joined = join(srcs, " ");
+
+                what = str_printf("%s%s%s%s%s%s%s %s %s # buildkit", add ? "ADD" : "COPY",
+                                  in->from ? " --from=" : "", in->from ? in->from : "",
+                                  chown ? " --chown=" : "", chown ? chown : "", chmod_s ? " --chmod=" : "",
+                                  chmod_s ? chmod_s : "", joined ? joined : "", dest);
+        }
+        if (!what) {
+                r = cell_error_set(err, ENOMEM, "build");
+                goto out;
+        }
+        if (cache_key(b, st, what, hash, key, err) < 0)
+                goto out;
+        if (cache_get(b, st, key)) {
+                r = 1;
+                goto out;
+        }
+        if (step_container(b, st, NULL, NULL, cid, err) < 0)
+                goto out;
+        merged = engine_container_path(b->e, cid, "merged");
+        dst_fd = merged ? open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dst_fd < 0) {
+                r = cell_error_errno(err, "open %s", merged ? merged : "the root");
+                drop_container(b, cid);
+                goto out;
+        }
+        if (chown) {
+                engine_user_t u = {0};
+
+                /* Names are the image's, from its /etc/passwd and group. */
+                if (engine_user_resolve(dst_fd, chown, &u, err) < 0) {
+                        drop_container(b, cid);
+                        goto out;
+                }
+                co.have_chown = true;
+                co.uid = u.uid;
+                co.gid = u.gid;
+                engine_user_clear(&u);
+        }
+        co.add = add;
+        co.workdir = st->img.config->config.working_dir;
+        r = build_copy(src_fd, ig, matched, dst_fd, dest, &co, err);
+        if (r >= 0)
+                r = commit_container(b, st, cid, what, err);
+        drop_container(b, cid);
+        if (r >= 0)
+                cache_put(b, key, st->img.id);
+out:
+        if (from_cid[0])
+                drop_container(b, from_cid);
+        return r < 0 ? -1 : r;
+}
+
+/* WORKDIR makes its directory when the image lacks it, as docker's. */
+static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        image_run_config_t *rc = &st->img.config->config;
+        _cleanup_free_ char *dir = NULL, *abs = NULL, *merged = NULL, *what = NULL;
+        char key[IMAGE_DIGEST_STR_SIZE], cid[ENGINE_ID_LEN + 1];
+        _cleanup_close_ int root = -1;
+        struct stat sb;
+        bool exists;
+        int r;
+
+        if (expand(b, st, in->args[0], &dir, err) < 0)
+                return -1;
+        if (dir[0] == '/')
+                abs = strdup(dir);
+        else
+                abs = str_printf("%s/%s", rc->working_dir && *rc->working_dir ? rc->working_dir : "", dir);
+        what = abs ? str_printf("WORKDIR %s", abs) : NULL;
+        if (!what)
+                return cell_error_set(err, ENOMEM, "build");
+        if (cache_key(b, st, what, NULL, key, err) < 0)
+                return -1;
+        if (cache_get(b, st, key))
+                return 1;
+        free(rc->working_dir);
+        rc->working_dir = strdup(abs);
+        if (!rc->working_dir)
+                return cell_error_set(err, ENOMEM, "build");
+        if (step_container(b, st, NULL, NULL, cid, err) < 0)
+                return -1;
+        merged = engine_container_path(b->e, cid, "merged");
+        root = merged ? open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (root < 0) {
+                drop_container(b, cid);
+                return cell_error_errno(err, "open the root");
+        }
+        {
+                int fd = fs_open_in_root(root, abs, O_PATH | O_CLOEXEC, 0, NULL);
+
+                exists = fd >= 0 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode);
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (exists) {
+                drop_container(b, cid);
+                r = write_step(b, st, what, NULL, NULL, err);
+        } else {
+                r = fs_mkdir_p_in_root(root, abs, 0755, err);
+                if (r >= 0)
+                        r = commit_container(b, st, cid, what, err);
+                drop_container(b, cid);
+        }
+        if (r >= 0)
+                cache_put(b, key, st->img.id);
+        return r < 0 ? -1 : 0;
+}
+
+static int set_labels(image_run_config_t *rc, const char *key, const char *value, cell_error_t *err)
+{
+        image_kv_t *kv;
+        size_t i;
+
+        for (i = 0; i < rc->n_labels; i++)
+                if (str_eq(rc->labels[i].key, key)) {
+                        free(rc->labels[i].value);
+                        rc->labels[i].value = strdup(value);
+                        return rc->labels[i].value ? 0 : cell_error_set(err, ENOMEM, "LABEL");
+                }
+        kv = realloc(rc->labels, (rc->n_labels + 1) * sizeof(*kv));
+        if (!kv)
+                return cell_error_set(err, ENOMEM, "LABEL");
+        rc->labels = kv;
+        /* Sorted, as the config keeps them. */
+        for (i = rc->n_labels; i > 0 && strcmp(kv[i - 1].key, key) > 0; i--)
+                kv[i] = kv[i - 1];
+        kv[i].key = strdup(key);
+        kv[i].value = strdup(value);
+        rc->n_labels++;
+        return kv[i].key && kv[i].value ? 0 : cell_error_set(err, ENOMEM, "LABEL");
+}
+
+static int sorted_add(char ***v, const char *s)
+{
+        size_t n;
+
+        for (size_t i = 0; *v && (*v)[i]; i++)
+                if (str_eq((*v)[i], s))
+                        return 0;
+        if (strv_push(v, s) < 0)
+                return -ENOMEM;
+        n = strv_length(*v);
+        qsort(*v, n, sizeof(**v), cmp_str);
+        return 0;
+}
+
+static char **strv_dup_or_empty(char *const *v)
+{
+        char **out = calloc(1, sizeof(*out));
+
+        for (size_t i = 0; out && v && v[i]; i++)
+                if (strv_push(&out, v[i]) < 0) {
+                        strv_free(out);
+                        return NULL;
+                }
+        return out;
+}
+
+/* ENV, LABEL, CMD and the rest: a new config, no layer. */
+static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        image_run_config_t *rc = &st->img.config->config;
+        _cleanup_free_ char *what = NULL;
+        char key[IMAGE_DIGEST_STR_SIZE];
+        int r = 0;
+
+        switch (in->kind) {
+        case DOCKERFILE_ENV:
+                for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
+                        _cleanup_free_ char *v = NULL;
+
+                        r = expand(b, st, in->kvs[i].value ? in->kvs[i].value : "", &v, err);
+                        if (r == 0 && kv_set(&rc->env, in->kvs[i].key, v) < 0)
+                                r = cell_error_set(err, ENOMEM, "ENV");
+                }
+                break;
+        case DOCKERFILE_LABEL:
+                for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
+                        _cleanup_free_ char *k = NULL, *v = NULL;
+
+                        r = expand(b, st, in->kvs[i].key, &k, err);
+                        if (r == 0)
+                                r = expand(b, st, in->kvs[i].value ? in->kvs[i].value : "", &v, err);
+                        if (r == 0)
+                                r = set_labels(rc, k, v, err);
+                }
+                break;
+        case DOCKERFILE_EXPOSE:
+        case DOCKERFILE_VOLUME:
+                for (size_t i = 0; i < in->n_args && r == 0; i++) {
+                        _cleanup_strv_ char **words = NULL;
+
+                        r = expand_words(b, st, in->args[i], &words, err);
+                        for (size_t j = 0; r == 0 && words && words[j]; j++) {
+                                _cleanup_free_ char *p = NULL;
+
+                                if (in->kind == DOCKERFILE_VOLUME) {
+                                        r = sorted_add(&rc->volumes, words[j]);
+                                        continue;
+                                }
+                                p = strchr(words[j], '/') ? strdup(words[j]) : str_printf("%s/tcp", words[j]);
+                                if (!p || strspn(p, "0123456789") == 0)
+                                        r = cell_error_plain(err, EINVAL, "EXPOSE: invalid port \"%s\"",
+                                                             words[j]);
+                                else
+                                        r = sorted_add(&rc->exposed_ports, p);
+                        }
+                }
+                break;
+        case DOCKERFILE_USER:
+        case DOCKERFILE_STOPSIGNAL: {
+                char *v = NULL;
+
+                r = expand(b, st, in->args[0], &v, err);
+                if (r == 0 && in->kind == DOCKERFILE_USER) {
+                        free(rc->user);
+                        rc->user = v;
+                } else if (r == 0) {
+                        free(rc->stop_signal);
+                        rc->stop_signal = v;
+                }
+                break;
+        }
+        case DOCKERFILE_MAINTAINER:
+                free(st->img.config->author);
+                st->img.config->author = strdup(in->args[0]);
+                break;
+        case DOCKERFILE_CMD:
+        case DOCKERFILE_ENTRYPOINT:
+        case DOCKERFILE_SHELL: {
+                char **argv = NULL;
+
+                r = command_argv(st, in, false, &argv, err);
+                if (r < 0)
+                        break;
+                if (in->kind == DOCKERFILE_CMD) {
+                        strv_free(rc->cmd);
+                        rc->cmd = argv;
+                } else if (in->kind == DOCKERFILE_ENTRYPOINT) {
+                        strv_free(rc->entrypoint);
+                        rc->entrypoint = argv;
+                        /* Docker: a new ENTRYPOINT drops the CMD it
+                         * inherited from the base image. */
+                        strv_free(rc->cmd);
+                        rc->cmd = NULL;
+                } else {
+                        strv_free(rc->shell);
+                        rc->shell = argv;
+                }
+                break;
+        }
+        case DOCKERFILE_HEALTHCHECK: {
+                image_healthcheck_t *h = calloc(1, sizeof(*h));
+
+                if (!h) {
+                        r = cell_error_set(err, ENOMEM, "HEALTHCHECK");
+                        break;
+                }
+                if (in->health_none) {
+                        h->test = calloc(2, sizeof(char *));
+                        if (h->test)
+                                h->test[0] = strdup("NONE");
+                } else {
+                        char **argv = NULL;
+
+                        r = command_argv(st, in, false, &argv, err);
+                        if (r == 0) {
+                                if (in->cmd.exec_form) {
+                                        h->test = calloc(1, sizeof(char *));
+                                        strv_push(&h->test, "CMD");
+                                        for (size_t i = 0; argv[i]; i++)
+                                                strv_push(&h->test, argv[i]);
+                                } else {
+                                        h->test = calloc(1, sizeof(char *));
+                                        strv_push(&h->test, "CMD-SHELL");
+                                        strv_push(&h->test, in->cmd.argv[0]);
+                                }
+                                strv_free(argv);
+                        }
+                        h->interval_ns = in->interval_ns;
+                        h->timeout_ns = in->timeout_ns;
+                        h->start_period_ns = in->start_period_ns;
+                        h->start_interval_ns = in->start_interval_ns;
+                        h->retries = in->retries > 0 ? in->retries : 0;
+                }
+                if (rc->healthcheck) {
+                        strv_free(rc->healthcheck->test);
+                        free(rc->healthcheck);
+                }
+                rc->healthcheck = h;
+                break;
+        }
+        case DOCKERFILE_ONBUILD: {
+                /* The trigger as written: the line after "ONBUILD". */
+                const char *t = in->original + strspn(in->original, " \t");
+
+                t += strcspn(t, " \t");
+                t += strspn(t, " \t");
+                if (strv_push(&rc->on_build, t) < 0)
+                        r = cell_error_set(err, ENOMEM, "ONBUILD");
+        } break;
+        default:
+                r = cell_error_plain(err, EINVAL, "%s: not a metadata instruction",
+                                     dockerfile_kind_name(in->kind));
+                break;
+        }
+        if (r < 0)
+                return -1;
+        if (rc->cmd == NULL && in->kind == DOCKERFILE_CMD)
+                rc->cmd = strv_dup_or_empty(NULL);
+        what = str_printf("%s", in->original);
+        if (!what)
+                return cell_error_set(err, ENOMEM, "build");
+        /* The config as it now is decides the key: the same text can mean
+         * other values (ENV A=$B). */
+        {
+                _cleanup_free_ char *cfg = NULL;
+                size_t len = 0;
+
+                cfg = image_config_serialize(st->img.config, &len, err);
+                if (!cfg)
+                        return -1;
+                if (cache_key(b, st, what, cfg, key, err) < 0)
+                        return -1;
+        }
+        if (cache_get(b, st, key))
+                return 1;
+        if (write_step(b, st, what, NULL, NULL, err) < 0)
+                return -1;
+        cache_put(b, key, st->img.id);
+        return 0;
+}
+
+static int do_arg(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        for (size_t i = 0; i < in->n_kvs; i++) {
+                const char *name = in->kvs[i].key;
+                bool given = false;
+                const char *v = build_arg(b, name, &given);
+                _cleanup_free_ char *def = NULL;
+
+                if (!given && in->kvs[i].has_value) {
+                        if (expand(b, st, in->kvs[i].value, &def, err) < 0)
+                                return -1;
+                        v = def;
+                } else if (!given && st) {
+                        /* ARG NAME in a stage: the global default, if any. */
+                        v = kv_value(b->global_args, name);
+                }
+                if (kv_set(st ? &st->args : &b->global_args, name, given || v ? v : NULL) < 0)
+                        return cell_error_set(err, ENOMEM, "ARG");
+        }
+        return 0;
+}
+
+/* ---- stages ---- */
+
+static int stage_index_of(const builder_t *b, const char *name)
+{
+        const dockerfile_stage_t *ds = dockerfile_find_stage(b->df, name);
+
+        return ds ? (int)(ds - b->df->stages) : -1;
+}
+
+/* Which stages the target needs: itself, the stages its FROM and its
+ * COPY --from and RUN --mount from= name, and theirs. */
+static int mark_needed(builder_t *b, size_t s, bool *need, cell_error_t *err)
+{
+        const dockerfile_stage_t *ds = &b->df->stages[s];
+
+        if (need[s])
+                return 0;
+        need[s] = true;
+        for (size_t i = ds->first; i < ds->first + ds->count; i++) {
+                const dockerfile_instr_t *in = &b->df->instrs[i];
+                _cleanup_free_ char *ref = NULL;
+                int dep = -1;
+
+                if (in->kind == DOCKERFILE_FROM) {
+                        if (expand(b, NULL, in->image, &ref, err) < 0)
+                                return instr_error(b, in, err);
+                        dep = stage_index_of(b, ref);
+                } else if ((in->kind == DOCKERFILE_COPY || in->kind == DOCKERFILE_ADD) && in->from) {
+                        dep = stage_index_of(b, in->from);
+                }
+                for (size_t m = 0; in->kind == DOCKERFILE_RUN && m < in->n_mounts; m++)
+                        if (in->mounts[m].from && stage_index_of(b, in->mounts[m].from) >= 0 &&
+                            mark_needed(b, (size_t)stage_index_of(b, in->mounts[m].from), need, err) < 0)
+                                return -1;
+                if (dep >= 0 && (size_t)dep >= s)
+                        return cell_error_plain(err, EINVAL,
+                                                "%s:%d: stage \"%s\" is not defined before it is used",
+                                                b->df->name, in->line, ref ? ref : in->from);
+                if (dep >= 0 && mark_needed(b, (size_t)dep, need, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static void step_line(builder_t *b, const dockerfile_instr_t *in)
+{
+        b->step++;
+        if (!b->o->quiet)
+                fprintf(b->out, "Step %d/%d : %s\n", b->step, b->n_steps, in->original);
+}
+
+static int build_stage(builder_t *b, size_t s, cell_error_t *err)
+{
+        const dockerfile_stage_t *ds = &b->df->stages[s];
+        stage_state_t *st = &b->stages[s];
+        const dockerfile_instr_t *from = &b->df->instrs[ds->first];
+        _cleanup_free_ char *ref = NULL;
+        int dep, r;
+
+        /* The predefined ARGs (proxies) reach RUN when given, undeclared. */
+        for (size_t i = 0; predefined_args[i]; i++) {
+                bool given = false;
+                const char *v = build_arg(b, predefined_args[i], &given);
+
+                if (given && kv_set(&st->args, predefined_args[i], v) < 0)
+                        return cell_error_set(err, ENOMEM, "build");
+        }
+        step_line(b, from);
+        if (expand(b, NULL, from->image, &ref, err) < 0)
+                return instr_error(b, from, err);
+        dep = stage_index_of(b, ref);
+        if (dep >= 0 && (size_t)dep < s) {
+                r = load_image(b, b->stages[dep].img.id, &st->img, err);
+                if (r < 0 && !b->stages[dep].img.id[0])
+                        r = scratch_image(&st->img, err);
+        } else if (str_eq(ref, "scratch")) {
+                r = scratch_image(&st->img, err);
+        } else {
+                r = load_image(b, ref, &st->img, err);
+                if (r < 0)
+                        cell_error_prefix(err, "FROM %s", ref);
+        }
+        if (r < 0)
+                return instr_error(b, from, err);
+        if (!b->o->quiet)
+                fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
+        for (size_t i = ds->first + 1; i < ds->first + ds->count; i++) {
+                const dockerfile_instr_t *in = &b->df->instrs[i];
+
+                step_line(b, in);
+                switch (in->kind) {
+                case DOCKERFILE_ARG:
+                        r = do_arg(b, st, in, err);
+                        break;
+                case DOCKERFILE_RUN:
+                        r = do_run(b, st, in, err);
+                        break;
+                case DOCKERFILE_COPY:
+                case DOCKERFILE_ADD:
+                        r = do_copy(b, st, in, err);
+                        break;
+                case DOCKERFILE_WORKDIR:
+                        r = do_workdir(b, st, in, err);
+                        break;
+                default:
+                        r = do_meta(b, st, in, err);
+                        break;
+                }
+                if (r < 0)
+                        return instr_error(b, in, err);
+                if (!b->o->quiet && in->kind != DOCKERFILE_ARG) {
+                        if (r == 1)
+                                fprintf(b->out, " ---> Using cache\n");
+                        fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
+                }
+        }
+        st->built = true;
+        return 0;
+}
+
+/* ---- the whole build ---- */
+
+static int read_dockerfile(builder_t *b, char **ret, size_t *ret_len, const char **ret_name,
+                           cell_error_t *err)
+{
+        const build_opts_t *o = b->o;
+
+        *ret_name = "Dockerfile";
+        if (o->dockerfile_data) {
+                *ret = malloc(o->dockerfile_len + 1);
+                if (!*ret)
+                        return cell_error_set(err, ENOMEM, "Dockerfile");
+                memcpy(*ret, o->dockerfile_data, o->dockerfile_len);
+                (*ret)[o->dockerfile_len] = '\0';
+                *ret_len = o->dockerfile_len;
+                return 0;
+        }
+        if (o->dockerfile_path) {
+                const char *base = strrchr(o->dockerfile_path, '/');
+
+                *ret_name = base ? base + 1 : o->dockerfile_path;
+                return fs_read_file(o->dockerfile_path, 16 * 1024 * 1024, ret, ret_len, err);
+        }
+        if (build_context_read_file(b->ctx, "Dockerfile", ret, ret_len, NULL) == 0)
+                return 0;
+        *ret_name = "Containerfile";
+        if (build_context_read_file(b->ctx, "Containerfile", ret, ret_len, NULL) == 0)
+                return 0;
+        return cell_error_plain(err, ENOENT,
+                                "failed to read the Dockerfile: no Dockerfile or Containerfile in %s",
+                                o->context_dir ? o->context_dir : "the context");
+}
+
+static int set_final_labels(builder_t *b, stage_state_t *st, cell_error_t *err)
+{
+        image_run_config_t *rc = &st->img.config->config;
+        _cleanup_free_ char *what = NULL;
+
+        if (!b->o->labels || !b->o->labels[0])
+                return 0;
+        for (size_t i = 0; b->o->labels[i]; i++) {
+                _cleanup_free_ char *k = strdup(b->o->labels[i]);
+                char *eq = k ? strchr(k, '=') : NULL;
+
+                if (!k)
+                        return cell_error_set(err, ENOMEM, "--label");
+                if (eq)
+                        *eq = '\0';
+                if (set_labels(rc, k, eq ? eq + 1 : "", err) < 0)
+                        return -1;
+        }
+        what = join(b->o->labels, " ");
+        {
+                _cleanup_free_ char *cb = what ? str_printf("LABEL %s", what) : NULL;
+
+                if (!cb)
+                        return cell_error_set(err, ENOMEM, "--label");
+                return write_step(b, st, cb, NULL, NULL, err);
+        }
+}
+
+int build_run(engine_t *e, const build_opts_t *o, char ret_id[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
+{
+        builder_t b = {.e = e, .o = o, .out = o->out ? o->out : stdout};
+        _cleanup_free_ char *images = str_printf("%s/images", e->storage_root), *data = NULL, *tmp = NULL;
+        _cleanup_free_ bool *need = NULL;
+        _cleanup_strv_ char **names = NULL;
+        const char *dfname = NULL;
+        size_t len = 0, target;
+        int r = -1;
+
+        b.cache_dir = str_printf("%s/build-cache", e->storage_root);
+        tmp = str_printf("%s/tmp", e->storage_root);
+        if (!images || !b.cache_dir || !tmp)
+                return cell_error_set(err, ENOMEM, "build");
+        /* Tags are checked before anything runs. */
+        for (size_t i = 0; o->tags && o->tags[i]; i++) {
+                _cleanup_free_ char *n = NULL;
+
+                if (image_ref_normalize(o->tags[i], &n, err) < 0) {
+                        cell_error_prefix(err, "invalid tag \"%s\"", o->tags[i]);
+                        goto out;
+                }
+                if (strv_push(&names, n) < 0) {
+                        r = cell_error_set(err, ENOMEM, "build");
+                        goto out;
+                }
+        }
+        if (fs_mkdir_p(b.cache_dir, 0700, err) < 0 || fs_mkdir_p(tmp, 0700, err) < 0)
+                goto out;
+        if (o->context_dir ? build_context_open(o->context_dir, &b.ctx, err)
+                           : build_context_from_tar(o->context_tar_fd, tmp, &b.ctx, err) < 0)
+                goto out;
+        if (!b.ctx)
+                goto out;
+        if (read_dockerfile(&b, &data, &len, &dfname, err) < 0)
+                goto out;
+        if (dockerfile_parse(data, len, dfname, &b.df, err) < 0)
+                goto out;
+        if (b.df->n_stages == 0) {
+                r = cell_error_plain(err, EINVAL, "%s: no FROM instruction: nothing to build", dfname);
+                goto out;
+        }
+        if (image_store_open(images, &b.store, err) < 0)
+                goto out;
+        b.stages = calloc(b.df->n_stages, sizeof(*b.stages));
+        need = calloc(b.df->n_stages, sizeof(*need));
+        if (!b.stages || !need) {
+                r = cell_error_set(err, ENOMEM, "build");
+                goto out;
+        }
+        for (size_t i = 0; i < b.df->n_global_args; i++)
+                if (do_arg(&b, NULL, &b.df->instrs[i], err) < 0) {
+                        instr_error(&b, &b.df->instrs[i], err);
+                        goto out;
+                }
+        target = b.df->n_stages - 1;
+        if (o->target) {
+                const dockerfile_stage_t *ds = dockerfile_find_stage(b.df, o->target);
+
+                if (!ds || !ds->name) {
+                        r = cell_error_plain(err, ENOENT, "target stage \"%s\" could not be found",
+                                             o->target);
+                        goto out;
+                }
+                target = (size_t)(ds - b.df->stages);
+        }
+        if (mark_needed(&b, target, need, err) < 0)
+                goto out;
+        for (size_t s = 0; s <= target; s++)
+                if (need[s])
+                        b.n_steps += (int)b.df->stages[s].count;
+        if (image_store_pin(b.store, err) < 0)
+                goto out;
+        r = 0;
+        for (size_t s = 0; s <= target && r == 0; s++)
+                if (need[s])
+                        r = build_stage(&b, s, err);
+        if (r == 0)
+                r = set_final_labels(&b, &b.stages[target], err);
+        if (r == 0)
+                r = ensure_image(&b, &b.stages[target], err);
+        if (r == 0) {
+                /* The result: under each tag, and (untagged) no longer an
+                 * intermediate image: `images` lists it, as docker's. */
+                char id[IMAGE_DIGEST_STR_SIZE];
+
+                r = engine_image_write(b.store, b.stages[target].img.config, b.stages[target].img.manifest,
+                                       NULL, names, false, id, err);
+                if (r == 0 && !str_eq(id, b.stages[target].img.id))
+                        r = cell_error_plain(err, EIO, "the tagged image's id changed (%s, %s)", id,
+                                             b.stages[target].img.id);
+        }
+        image_store_unpin(b.store);
+        if (r == 0) {
+                str_copy(ret_id, IMAGE_DIGEST_STR_SIZE, b.stages[target].img.id);
+                if (!o->quiet) {
+                        fprintf(b.out, "Successfully built %.12s\n", ret_id + 7);
+                        for (size_t i = 0; o->tags && o->tags[i]; i++)
+                                fprintf(b.out, "Successfully tagged %s\n", names[i]);
+                }
+        }
+out:
+        for (size_t i = 0; b.df && b.stages && i < b.df->n_stages; i++) {
+                storage_image_clear(&b.stages[i].img);
+                strv_free(b.stages[i].args);
+        }
+        free(b.stages);
+        strv_free(b.global_args);
+        dockerfile_free(b.df);
+        build_context_free(b.ctx);
+        image_store_close(b.store);
+        free(b.cache_dir);
+        return r < 0 ? -1 : 0;
+}
