@@ -760,6 +760,19 @@ static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, b
         return mkdir_dest_hops(rootfd, rel, o, ret_made, 0, err);
 }
 
+/* The compressions Docker's ADD recognises: gzip, bzip2, xz, zstd. Not
+ * libarchive's "all", which includes filters that run external programs
+ * (lrzip, lzop, grzip) on what is untrusted input. */
+static int support_filters(struct archive *a)
+{
+        if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+            archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
+            archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+            archive_read_support_filter_zstd(a) != ARCHIVE_OK)
+                return -1;
+        return 0;
+}
+
 /* Whether fd holds a tar archive (plain or compressed), as ADD decides. */
 static bool is_archive(int fd)
 {
@@ -769,8 +782,7 @@ static bool is_archive(int fd)
 
         if (!a)
                 return false;
-        if (archive_read_support_filter_all(a) == ARCHIVE_OK &&
-            archive_read_support_format_tar(a) == ARCHIVE_OK &&
+        if (support_filters(a) == 0 && archive_read_support_format_tar(a) == ARCHIVE_OK &&
             archive_read_support_format_gnutar(a) == ARCHIVE_OK &&
             archive_read_open_fd(a, fd, COPY_BUF_SIZE) == ARCHIVE_OK)
                 yes = archive_read_next_header(a, &e) == ARCHIVE_OK;
@@ -793,8 +805,7 @@ static int decompress(int fd, const char *tmp_dir, char *buf, cell_error_t *err)
         a = archive_read_new();
         if (!a)
                 return cell_error_set(err, ENOMEM, "unpack");
-        if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
-            archive_read_support_format_raw(a) != ARCHIVE_OK ||
+        if (support_filters(a) < 0 || archive_read_support_format_raw(a) != ARCHIVE_OK ||
             archive_read_open_fd(a, fd, COPY_BUF_SIZE) != ARCHIVE_OK ||
             archive_read_next_header(a, &e) != ARCHIVE_OK) {
                 r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a) ?: "unreadable archive");
