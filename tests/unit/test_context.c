@@ -67,6 +67,16 @@ static void test_directory(void **state)
         assert_non_null(strstr(e.msg, "missing"));
         assert_true(build_context_read_file(c, ".", &data, &len, &e) < 0);
         assert_null(data);
+        /* Dockerfile.dockerignore replaces .dockerignore; none: unchanged. */
+        assert_int_equal(build_context_use_ignore_file(c, tu_path("%s/Dockerfile.dockerignore", tmp), &e), 0);
+        assert_int_equal(dockerignore_count(build_context_ignore(c)), 2);
+        put(tu_path("%s/Dockerfile.dockerignore", tmp), "only\n");
+        assert_int_equal(build_context_use_ignore_file(c, tu_path("%s/Dockerfile.dockerignore", tmp), &e), 1);
+        assert_int_equal(dockerignore_count(build_context_ignore(c)), 1);
+        assert_string_equal(dockerignore_pattern(build_context_ignore(c), 0, &exclusion), "only");
+        put(tu_path("%s/Bad.dockerignore", tmp), "[x\n");
+        assert_true(build_context_use_ignore_file(c, tu_path("%s/Bad.dockerignore", tmp), &e) < 0);
+        assert_int_equal(dockerignore_count(build_context_ignore(c)), 1);
         build_context_free(c);
 }
 
@@ -147,6 +157,12 @@ static void test_tar(void **state)
                 if (build_context_from_tar(fd, tu_path("%s/parent", tmp), &c, &e) < 0)
                         fail_msg("from_tar: %s", e.msg);
                 snprintf(dir, sizeof(dir), "%s", build_context_dir(c));
+                {
+                        struct stat st;
+
+                        assert_int_equal(stat(dir, &st), 0);
+                        assert_int_equal(st.st_mode & 07777, 0755);
+                }
                 assert_true(str_has_prefix(dir, tu_path("%s/parent/", tmp)));
                 assert_int_equal(build_context_read_file(c, "Dockerfile", &data, NULL, &e), 0);
                 assert_string_equal(data, "FROM busybox\nCOPY . /\n");
