@@ -70,7 +70,8 @@ static int read_in_root(int rootfd, const char *relpath, bool missing_ok, char *
         if (fstat(fd, &st) < 0)
                 return cell_error_errno(err, "stat %s in the build context", relpath);
         if (!S_ISREG(st.st_mode))
-                return cell_error_plain(err, EINVAL, "%s in the build context is not a regular file", relpath);
+                return cell_error_plain(err, EINVAL, "%s in the build context is not a regular file",
+                                        relpath);
         /* Through the fd already opened: the name is not resolved twice. */
         if (fs_read_file_at(AT_FDCWD, fs_fd_path(fd, path, sizeof(path)), CONTEXT_FILE_MAX, &buf, ret_len,
                             err) < 0)
@@ -148,6 +149,14 @@ int build_context_from_tar(int fd, const char *tmp_parent, build_context_t **ret
                 build_context_free(c);
                 return -1;
         }
+        /* mkdtemp's 0700 would become the mode of a directory made by
+         * `COPY . /dir`: a context root is an ordinary 0755 directory
+         * unless the stream says otherwise (a "./" entry). */
+        if (fchmod(dirfd, 0755) < 0) {
+                cell_error_errno(err, "chmod %s", c->dir);
+                build_context_free(c);
+                return -1;
+        }
         if (layer_apply(dirfd, fd, &opts, NULL, err) < 0) {
                 cell_error_prefix(err, "build context from a tar stream");
                 build_context_free(c);
@@ -165,4 +174,24 @@ int build_context_read_file(build_context_t *c, const char *relpath, char **ret,
                             cell_error_t *err)
 {
         return read_in_root(c->rootfd, relpath, false, ret, ret_len, err);
+}
+
+int build_context_use_ignore_file(build_context_t *c, const char *host_path, cell_error_t *err)
+{
+        _cleanup_free_ char *data = NULL;
+        dockerignore_t *ig = NULL;
+        size_t len = 0;
+
+        if (fs_read_file(host_path, CONTEXT_FILE_MAX, &data, &len, err) < 0) {
+                if (err && err->code == ENOENT) {
+                        cell_error_clear(err);
+                        return 0;
+                }
+                return -1;
+        }
+        if (dockerignore_parse(data, len, &ig, err) < 0)
+                return cell_error_prefix(err, "%s", host_path);
+        dockerignore_free(c->ignore);
+        c->ignore = ig;
+        return 1;
 }

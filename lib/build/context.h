@@ -26,6 +26,12 @@ int build_context_from_tar(int fd, const char *tmp_parent, build_context_t **ret
 
 void build_context_free(build_context_t *c);
 
+/* Docker's Dockerfile-specific ignore file: when host_path (for example
+ * "dir/Dockerfile.dockerignore", next to the Dockerfile given with -f)
+ * exists, its patterns replace the context's .dockerignore. Returns 1 when
+ * it was used, 0 when there is no such file. */
+int build_context_use_ignore_file(build_context_t *c, const char *host_path, cell_error_t *err);
+
 /* An O_PATH|O_DIRECTORY fd of the context's root (owned by the context). */
 int build_context_rootfd(const build_context_t *c);
 

@@ -114,9 +114,10 @@ static bool is_visible(const dockerignore_t *ig, const char *rel, bool is_dir)
 
 static int not_found(cell_error_t *err, const char *clean)
 {
-        return cell_error_plain(err, ENOENT,
-                                "failed to compute cache key: failed to calculate checksum of ref: \"/%s\": not found",
-                                str_eq(clean, ".") ? "" : clean);
+        return cell_error_plain(
+                err, ENOENT,
+                "failed to compute cache key: failed to calculate checksum of ref: \"/%s\": not found",
+                str_eq(clean, ".") ? "" : clean);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -326,8 +327,8 @@ static int hash_record(image_hasher_t *h, int dirfd, const char *name, const cha
 
         if (hash_str(h, rel, err) < 0)
                 return -1;
-        snprintf(head, sizeof(head), "%c %o %llu %u:%u", type_char(st->st_mode), (unsigned)(st->st_mode & 07777),
-                 reg ? (unsigned long long)st->st_size : 0ULL,
+        snprintf(head, sizeof(head), "%c %o %llu %u:%u", type_char(st->st_mode),
+                 (unsigned)(st->st_mode & 07777), reg ? (unsigned long long)st->st_size : 0ULL,
                  S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? major(st->st_rdev) : 0,
                  S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? minor(st->st_rdev) : 0);
         if (hash_str(h, head, err) < 0)
@@ -362,8 +363,8 @@ static int hash_record(image_hasher_t *h, int dirfd, const char *name, const cha
         return 0;
 }
 
-static int hash_tree(image_hasher_t *h, int dirfd, const char *rel, const dockerignore_t *ig, char *buf, int depth,
-                     cell_error_t *err)
+static int hash_tree(image_hasher_t *h, int dirfd, const char *rel, const dockerignore_t *ig, char *buf,
+                     int depth, cell_error_t *err)
 {
         _cleanup_strv_ char **names = NULL;
         int r;
@@ -397,8 +398,8 @@ static int hash_tree(image_hasher_t *h, int dirfd, const char *rel, const docker
         return 0;
 }
 
-int build_sources_hash(int rootfd, const dockerignore_t *ig, char *const *paths, char ret[IMAGE_DIGEST_STR_SIZE],
-                       cell_error_t *err)
+int build_sources_hash(int rootfd, const dockerignore_t *ig, char *const *paths,
+                       char ret[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
 {
         _cleanup_hasher_ image_hasher_t *h = NULL;
         _cleanup_free_ char *buf = malloc(COPY_BUF_SIZE);
@@ -441,6 +442,7 @@ typedef struct copier {
         const dockerignore_t *ig;
         const build_copy_opts_t *o;
         bool keep_owner; /* ADD's unpacked archive: the archive's owners unless --chown */
+        int dst_rootfd;
         char *buf;
 } copier_t;
 
@@ -497,8 +499,8 @@ static int copy_data(copier_t *c, int in, int out, const char *rel, cell_error_t
 
                 if (!plain) {
                         n = copy_file_range(in, NULL, out, NULL, 1u << 30, 0);
-                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                                      errno == EBADF)) {
+                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                      errno == EOPNOTSUPP || errno == EBADF)) {
                                 plain = true;
                                 continue;
                         }
@@ -526,11 +528,12 @@ static int copy_data(copier_t *c, int in, int out, const char *rel, cell_error_t
 }
 
 static int copy_entry(copier_t *c, int sdir, const char *sname, const struct stat *st, int dparent,
-                      const char *dname, const char *rel, int depth, cell_error_t *err);
+                      const char *dname, const char *rel, const char *drel, int depth, cell_error_t *err);
 
 /* The entries of the directory sfd into the directory dfd. Returns the
  * number of entries copied. */
-static int copy_contents(copier_t *c, int sfd, int dfd, const char *rel, int depth, cell_error_t *err)
+static int copy_contents(copier_t *c, int sfd, int dfd, const char *rel, const char *drel, int depth,
+                         cell_error_t *err)
 {
         _cleanup_strv_ char **names = NULL;
         int r, count = 0;
@@ -541,16 +544,16 @@ static int copy_contents(copier_t *c, int sfd, int dfd, const char *rel, int dep
         if (r < 0)
                 return cell_error_set(err, -r, "read /%s", rel);
         for (char **n = names; *n; n++) {
-                _cleanup_free_ char *crel = join_rel(rel, *n);
+                _cleanup_free_ char *crel = join_rel(rel, *n), *cdrel = join_rel(drel, *n);
                 struct stat st;
 
-                if (!crel)
+                if (!crel || !cdrel)
                         return cell_error_set(err, ENOMEM, "copy");
                 if (fstatat(sfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         return cell_error_errno(err, "stat /%s", crel);
                 if (!is_visible(c->ig, crel, S_ISDIR(st.st_mode)))
                         continue;
-                r = copy_entry(c, sfd, *n, &st, dfd, *n, crel, depth + 1, err);
+                r = copy_entry(c, sfd, *n, &st, dfd, *n, crel, cdrel, depth + 1, err);
                 if (r < 0)
                         return r;
                 count += r;
@@ -576,14 +579,23 @@ static int finish_meta(copier_t *c, int fd, const struct stat *st, const char *r
 }
 
 static int copy_dir(copier_t *c, int sdir, const char *sname, const struct stat *st, int dparent,
-                    const char *dname, const char *rel, int depth, cell_error_t *err)
+                    const char *dname, const char *rel, const char *drel, int depth, cell_error_t *err)
 {
         _cleanup_close_ int sfd = -1, dfd = -1;
         bool excluded = is_excluded(c->ig, rel);
-        bool made = false;
+        bool made = false, through_link = false;
+        struct stat dst;
         int r, n;
 
-        r = make_room(dparent, dname, true, rel, err);
+        /* A symlink to a directory in the image (merged /usr: /lib ->
+         * usr/lib) is merged into, as Docker does, not replaced. It is
+         * resolved inside the destination root, and the directory it leads
+         * to keeps its own owner and mode. */
+        if (fstatat(dparent, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(dst.st_mode)) {
+                dfd = open_in_root(c->dst_rootfd, drel, O_RDONLY | O_DIRECTORY);
+                through_link = dfd >= 0;
+        }
+        r = through_link ? 1 : make_room(dparent, dname, true, rel, err);
         if (r < 0)
                 return r;
         if (r == 0) {
@@ -591,14 +603,17 @@ static int copy_dir(copier_t *c, int sdir, const char *sname, const struct stat 
                         return cell_error_errno(err, "mkdir /%s", rel);
                 made = true;
         }
-        dfd = open_entry(dparent, dname, O_RDONLY | O_DIRECTORY);
+        if (!through_link)
+                dfd = open_entry(dparent, dname, O_RDONLY | O_DIRECTORY);
         if (dfd < 0)
                 return cell_error_errno(err, "open the destination of /%s", rel);
         sfd = open_entry(sdir, sname, O_RDONLY | O_DIRECTORY);
         if (sfd < 0)
                 return cell_error_errno(err, "open /%s", rel);
-        n = copy_contents(c, sfd, dfd, rel, depth, err);
+        n = copy_contents(c, sfd, dfd, rel, drel, depth, err);
         if (n < 0)
+                return n;
+        if (through_link)
                 return n;
         if (excluded) {
                 /* Entered only for what a '!' pattern re-includes: the
@@ -613,14 +628,14 @@ static int copy_dir(copier_t *c, int sdir, const char *sname, const struct stat 
 }
 
 static int copy_entry(copier_t *c, int sdir, const char *sname, const struct stat *st, int dparent,
-                      const char *dname, const char *rel, int depth, cell_error_t *err)
+                      const char *dname, const char *rel, const char *drel, int depth, cell_error_t *err)
 {
         struct timespec ts[2] = {st->st_atim, st->st_mtim};
         uid_t uid;
         gid_t gid;
 
         if (S_ISDIR(st->st_mode))
-                return copy_dir(c, sdir, sname, st, dparent, dname, rel, depth, err);
+                return copy_dir(c, sdir, sname, st, dparent, dname, rel, drel, depth, err);
         if (make_room(dparent, dname, false, rel, err) < 0)
                 return -1;
         if (S_ISREG(st->st_mode)) {
@@ -662,9 +677,11 @@ static int copy_entry(copier_t *c, int sdir, const char *sname, const struct sta
 
 /* mkdir -p of rel inside root, every element resolved inside it. Missing
  * directories are made 0755 and owned 0:0, or by --chown as BuildKit does.
- * Returns a directory fd of the last one; *ret_made tells whether the last
- * one was made here. */
-static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, bool *ret_made, cell_error_t *err)
+ * A dangling symlink on the way is followed (inside root) and its target
+ * made, as mkdir -p would. Returns a directory fd of the last one;
+ * *ret_made tells whether the last one was made here. */
+static int mkdir_dest_hops(int rootfd, const char *rel, const build_copy_opts_t *o, bool *ret_made, int hops,
+                           cell_error_t *err)
 {
         _cleanup_close_ int cur = -1;
         char prefix[PATH_MAX] = "";
@@ -673,12 +690,14 @@ static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, b
 
         if (ret_made)
                 *ret_made = false;
+        if (hops > 40)
+                return cell_error_set(err, ELOOP, "mkdir /%s", rel);
         cur = open_in_root(rootfd, "/", O_RDONLY | O_DIRECTORY);
         if (cur < 0)
                 return cell_error_errno(err, "open the destination root");
         while (*p) {
                 const char *end = strchrnul(p, '/');
-                size_t clen = (size_t)(end - p);
+                size_t clen = (size_t)(end - p), parent_len = plen;
                 char name[NAME_MAX + 1];
                 int fd;
 
@@ -697,11 +716,28 @@ static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, b
                 if (fd < 0 && errno == ENOENT) {
                         /* cur was itself resolved inside root and name has no
                          * '/': the new directory cannot land outside. */
-                        if (mkdirat(cur, name, 0700) < 0)
-                                return cell_error_errno(err, "mkdir /%s", prefix);
+                        if (mkdirat(cur, name, 0700) < 0) {
+                                char target[PATH_MAX];
+                                _cleanup_free_ char *next = NULL, *clean = NULL;
+                                ssize_t n;
+
+                                if (errno != EEXIST)
+                                        return cell_error_errno(err, "mkdir /%s", prefix);
+                                n = readlinkat(cur, name, target, sizeof(target) - 1);
+                                if (n < 0)
+                                        return cell_error_set(err, EEXIST, "mkdir /%s", prefix);
+                                target[n] = '\0';
+                                prefix[parent_len] = '\0';
+                                next = str_printf("%s/%s/%s", target[0] == '/' ? "" : prefix, target, end);
+                                clean = next ? clean_rel(next) : NULL;
+                                if (!clean)
+                                        return cell_error_set(err, ENOMEM, "mkdir /%s", rel);
+                                return mkdir_dest_hops(rootfd, clean, o, ret_made, hops + 1, err);
+                        }
                         fd = open_entry(cur, name, O_RDONLY | O_DIRECTORY);
-                        if (fd >= 0 && (fchown(fd, o->have_chown ? o->uid : 0, o->have_chown ? o->gid : 0) < 0 ||
-                                        fchmod(fd, 0755) < 0)) {
+                        if (fd >= 0 &&
+                            (fchown(fd, o->have_chown ? o->uid : 0, o->have_chown ? o->gid : 0) < 0 ||
+                             fchmod(fd, 0755) < 0)) {
                                 int e = errno;
                                 close(fd);
                                 return cell_error_set(err, e, "mkdir /%s", prefix);
@@ -718,6 +754,25 @@ static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, b
         return steal_fd(&cur);
 }
 
+static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, bool *ret_made,
+                      cell_error_t *err)
+{
+        return mkdir_dest_hops(rootfd, rel, o, ret_made, 0, err);
+}
+
+/* The compressions Docker's ADD recognises: gzip, bzip2, xz, zstd. Not
+ * libarchive's "all", which includes filters that run external programs
+ * (lrzip, lzop, grzip) on what is untrusted input. */
+static int support_filters(struct archive *a)
+{
+        if (archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
+            archive_read_support_filter_bzip2(a) != ARCHIVE_OK ||
+            archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+            archive_read_support_filter_zstd(a) != ARCHIVE_OK)
+                return -1;
+        return 0;
+}
+
 /* Whether fd holds a tar archive (plain or compressed), as ADD decides. */
 static bool is_archive(int fd)
 {
@@ -727,7 +782,7 @@ static bool is_archive(int fd)
 
         if (!a)
                 return false;
-        if (archive_read_support_filter_all(a) == ARCHIVE_OK && archive_read_support_format_tar(a) == ARCHIVE_OK &&
+        if (support_filters(a) == 0 && archive_read_support_format_tar(a) == ARCHIVE_OK &&
             archive_read_support_format_gnutar(a) == ARCHIVE_OK &&
             archive_read_open_fd(a, fd, COPY_BUF_SIZE) == ARCHIVE_OK)
                 yes = archive_read_next_header(a, &e) == ARCHIVE_OK;
@@ -750,7 +805,7 @@ static int decompress(int fd, const char *tmp_dir, char *buf, cell_error_t *err)
         a = archive_read_new();
         if (!a)
                 return cell_error_set(err, ENOMEM, "unpack");
-        if (archive_read_support_filter_all(a) != ARCHIVE_OK || archive_read_support_format_raw(a) != ARCHIVE_OK ||
+        if (support_filters(a) < 0 || archive_read_support_format_raw(a) != ARCHIVE_OK ||
             archive_read_open_fd(a, fd, COPY_BUF_SIZE) != ARCHIVE_OK ||
             archive_read_next_header(a, &e) != ARCHIVE_OK) {
                 r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a) ?: "unreadable archive");
@@ -760,7 +815,8 @@ static int decompress(int fd, const char *tmp_dir, char *buf, cell_error_t *err)
                 la_ssize_t n = archive_read_data(a, buf, COPY_BUF_SIZE);
 
                 if (n < 0) {
-                        r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a) ?: "unreadable archive");
+                        r = cell_error_plain(err, EINVAL, "%s",
+                                             archive_error_string(a) ?: "unreadable archive");
                         goto out;
                 }
                 if (n == 0)
@@ -786,7 +842,7 @@ out:
  * ".." and never writes through a symlink) into a fresh directory, then
  * copied into dest with the copy's rules, so that --chown/--chmod and the
  * destination's symlinks are handled exactly as for COPY. */
-static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, cell_error_t *err)
+static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, const char *drel, cell_error_t *err)
 {
         layer_apply_opts_t lo = {.apply_whiteouts_directly = true};
         const char *tmp_dir = c->o->tmp_dir ? c->o->tmp_dir : "/var/tmp";
@@ -814,7 +870,7 @@ static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, cell_er
         else {
                 unpacked.ig = NULL;
                 unpacked.keep_owner = true;
-                r = copy_contents(&unpacked, xfd, dfd, ".", 0, err);
+                r = copy_contents(&unpacked, xfd, dfd, ".", drel, 0, err);
         }
         fs_rm_rf(dir, NULL);
         return r < 0 ? r : 0;
@@ -823,14 +879,14 @@ static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, cell_er
 /* A directory source: its contents go into dfd. A directory made here for
  * it takes the source directory's mode, owner and times, as BuildKit gives
  * them; one that existed keeps its own. */
-static int copy_dir_into(copier_t *c, int sfd, const struct stat *st, int dfd, const char *rel, bool made,
-                         cell_error_t *err)
+static int copy_dir_into(copier_t *c, int sfd, const struct stat *st, int dfd, const char *rel,
+                         const char *drel, bool made, cell_error_t *err)
 {
         _cleanup_close_ int sdir = open_entry(sfd, NULL, O_RDONLY | O_DIRECTORY);
 
         if (sdir < 0)
                 return cell_error_errno(err, "open /%s", rel);
-        if (copy_contents(c, sdir, dfd, rel, 0, err) < 0)
+        if (copy_contents(c, sdir, dfd, rel, drel, 0, err) < 0)
                 return -1;
         if (made && finish_meta(c, dfd, st, rel, err) < 0)
                 return -1;
@@ -872,7 +928,7 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
                 dfd = mkdir_dest(dst_rootfd, dest, c->o, &made, err);
                 if (dfd < 0)
                         return -1;
-                r = copy_dir_into(c, sfd, &st, dfd, clean, made, err);
+                r = copy_dir_into(c, sfd, &st, dfd, clean, dest, made, err);
                 return r;
         }
         if (c->o->add && S_ISREG(st.st_mode)) {
@@ -884,14 +940,18 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
                         dfd = mkdir_dest(dst_rootfd, dest, c->o, NULL, err);
                         if (dfd < 0)
                                 return -1;
-                        return add_archive(c, sfd, clean, dfd, err);
+                        return add_archive(c, sfd, clean, dfd, dest, err);
                 }
         }
         if (to_dir) {
                 dfd = mkdir_dest(dst_rootfd, dest, c->o, NULL, err);
                 if (dfd < 0)
                         return -1;
-                r = copy_entry(c, sfd, NULL, &st, dfd, base_name(clean), clean, 0, err);
+                _cleanup_free_ char *drel = join_rel(dest, base_name(clean));
+
+                if (!drel)
+                        return cell_error_set(err, ENOMEM, "copy");
+                r = copy_entry(c, sfd, NULL, &st, dfd, base_name(clean), clean, drel, 0, err);
         } else {
                 _cleanup_free_ char *parent = strdup(dest);
                 char *slash;
@@ -904,7 +964,7 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
                 dfd = mkdir_dest(dst_rootfd, slash ? parent : ".", c->o, NULL, err);
                 if (dfd < 0)
                         return -1;
-                r = copy_entry(c, sfd, NULL, &st, dfd, base_name(dest), clean, 0, err);
+                r = copy_entry(c, sfd, NULL, &st, dfd, base_name(dest), clean, dest, 0, err);
         }
         return r < 0 ? r : 0;
 }
@@ -914,7 +974,7 @@ int build_copy(int src_rootfd, const dockerignore_t *ig, char *const *paths, int
 {
         static const build_copy_opts_t none = {0};
         _cleanup_free_ char *buf = NULL, *full = NULL, *cdest = NULL;
-        copier_t c = {.ig = ig, .o = o ? o : &none};
+        copier_t c = {.ig = ig, .o = o ? o : &none, .dst_rootfd = dst_rootfd};
         size_t n = strv_length(paths);
         bool to_dir;
 
