@@ -24,7 +24,7 @@ test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-f
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, the peers bench/ compares with, and
 # dockerd (docker.io) for the docker load/save interop test (image_load.bats).
-peer_pkgs=(runc crun podman containerd uidmap skopeo umoci zstd docker.io)
+peer_pkgs=(runc crun podman containerd uidmap skopeo umoci zstd docker.io buildah)
 
 check_only=false
 case ${1:-} in

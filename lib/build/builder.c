@@ -1535,8 +1535,14 @@ int build_run(engine_t *e, const build_opts_t *o, char ret_id[IMAGE_DIGEST_STR_S
                 str_copy(ret_id, IMAGE_DIGEST_STR_SIZE, b.stages[target].img.id);
                 if (!o->quiet) {
                         fprintf(b.out, "Successfully built %.12s\n", ret_id + 7);
-                        for (size_t i = 0; o->tags && o->tags[i]; i++)
-                                fprintf(b.out, "Successfully tagged %s\n", names[i]);
+                        for (size_t i = 0; o->tags && o->tags[i]; i++) {
+                                _cleanup_image_ref_ image_ref_t *ref = NULL;
+                                _cleanup_free_ char *fam = NULL;
+
+                                if (image_ref_parse(names[i], &ref, NULL) == 0)
+                                        fam = image_ref_familiar(ref);
+                                fprintf(b.out, "Successfully tagged %s\n", fam ? fam : names[i]);
+                        }
                 }
         }
 out:
