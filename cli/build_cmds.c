@@ -29,6 +29,7 @@ enum {
         O_IGNORED_BOOL,
         O_IGNORED_VALUE,
         O_SECRET,
+        O_CHECK,
 };
 
 static const cli_option_t build_options[] = {
@@ -43,6 +44,7 @@ static const cli_option_t build_options[] = {
         {"network", 0, true, O_NETWORK},
         {"progress", 0, true, O_PROGRESS},
         {"secret", 0, true, O_SECRET},
+        {"check", 0, false, O_CHECK},
         /* docker's that change nothing here: intermediate containers are
          * always removed, there is no registry to pull from yet. */
         {"rm", 0, false, O_IGNORED_BOOL},
@@ -152,6 +154,9 @@ int cmd_engine_build(const cli_global_t *g, int argc, char **argv)
                         break;
                 case O_QUIET:
                         o.quiet = !v;
+                        break;
+                case O_CHECK:
+                        o.check = !v;
                         break;
                 case O_IIDFILE:
                         iidfile = v;

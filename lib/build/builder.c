@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "advice.h"
 #include "builder.h"
 #include "cleanup.h"
 #include "config.h"
@@ -35,6 +36,7 @@ typedef struct stage_state {
         storage_image_t img; /* the current image; img.id "" before the first one is written */
         char **args;         /* the ARGs in scope: NAME=VALUE, or NAME when declared without a value */
         bool built;
+        int user_line; /* the line of the USER in effect (or of FROM): advice's */
 } stage_state_t;
 
 typedef struct builder {
@@ -48,6 +50,7 @@ typedef struct builder {
         char **global_args; /* ARGs before the first FROM, as declared and overridden */
         int step, n_steps;
         char *cache_dir;
+        build_advice_t advice;
 } builder_t;
 
 /* ---- small helpers ---- */
@@ -897,6 +900,8 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                                 goto out;
                         }
         }
+        if (add && !in->from)
+                build_advice_add(&b->advice, b->df, in, src_fd, matched);
         if (build_sources_hash(src_fd, ig, matched, hash, err) < 0)
                 goto out;
         {
@@ -1074,6 +1079,8 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                         _cleanup_free_ char *v = NULL;
 
                         r = expand(b, st, in->kvs[i].value ? in->kvs[i].value : "", &v, err);
+                        if (r == 0)
+                                build_advice_kv(&b->advice, b->df, in, in->kvs[i].key, v);
                         if (r == 0 && kv_set(&rc->env, in->kvs[i].key, v) < 0)
                                 r = cell_error_set(err, ENOMEM, "ENV");
                 }
@@ -1119,6 +1126,7 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 if (r == 0 && in->kind == DOCKERFILE_USER) {
                         free(rc->user);
                         rc->user = v;
+                        st->user_line = in->line;
                 } else if (r == 0) {
                         free(rc->stop_signal);
                         rc->stop_signal = v;
@@ -1251,6 +1259,7 @@ static int do_arg(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in,
                         /* ARG NAME in a stage: the global default, if any. */
                         v = kv_value(b->global_args, name);
                 }
+                build_advice_kv(&b->advice, b->df, in, name, given || v ? v : NULL);
                 if (kv_set(st ? &st->args : &b->global_args, name, given || v ? v : NULL) < 0)
                         return cell_error_set(err, ENOMEM, "ARG");
         }
@@ -1335,12 +1344,16 @@ static int build_stage(builder_t *b, size_t s, cell_error_t *err)
         } else if (str_eq(ref, "scratch")) {
                 r = scratch_image(&st->img, err);
         } else {
+                build_advice_from(&b->advice, b->df, from, ref);
                 r = load_image(b, ref, &st->img, err);
                 if (r < 0)
                         cell_error_prefix(err, "FROM %s", ref);
         }
         if (r < 0)
                 return instr_error(b, from, err);
+        st->user_line = from->line;
+        if (dep >= 0 && (size_t)dep < s)
+                st->user_line = b->stages[dep].user_line;
         if (!b->o->quiet)
                 fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
         for (size_t i = ds->first + 1; i < ds->first + ds->count; i++) {
@@ -1520,6 +1533,21 @@ int build_run(engine_t *e, const build_opts_t *o, char ret_id[IMAGE_DIGEST_STR_S
         if (r == 0)
                 r = ensure_image(&b, &b.stages[target], err);
         if (r == 0) {
+                _cleanup_storage_ storage_t *stg = NULL;
+
+                r = storage_open(e->storage_root, &stg, err);
+                if (r == 0)
+                        r = build_advice_final(&b.advice, b.df, b.stages[target].user_line, stg, b.store,
+                                               &b.stages[target].img, b.cache_dir, tmp, err);
+        }
+        for (size_t i = 0; r == 0 && b.advice.lines && b.advice.lines[i]; i++)
+                fprintf(stderr, "%s\n", b.advice.lines[i]);
+        if (r == 0 && o->check && b.advice.lines) {
+                /* --check: the advice fails the build; nothing is tagged. */
+                r = cell_error_plain(err, EPERM, "%zu warning%s (--check)", strv_length(b.advice.lines),
+                                     strv_length(b.advice.lines) == 1 ? "" : "s");
+        }
+        if (r == 0) {
                 /* The result: under each tag, and (untagged) no longer an
                  * intermediate image: `images` lists it, as docker's. */
                 char id[IMAGE_DIGEST_STR_SIZE];
@@ -1552,6 +1580,7 @@ out:
         }
         free(b.stages);
         strv_free(b.global_args);
+        build_advice_clear(&b.advice);
         dockerfile_free(b.df);
         build_context_free(b.ctx);
         image_store_close(b.store);

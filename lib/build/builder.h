@@ -36,6 +36,7 @@ typedef struct build_opts {
         char *const *labels;     /* KEY=VALUE, set on the final image */
         const char *target;      /* a stage name; NULL: the last stage */
         bool no_cache;
+        bool check;                /* the advice (advice.h) fails the build */
         bool quiet;                /* no step output, no RUN output */
         const char *network;       /* RUN's network: NULL/"default"/"host" (the host's), "none" */
         char *const *secrets;      /* --secret id=ID,src=FILE: for RUN --mount=type=secret */
