@@ -24,6 +24,7 @@
 #include "spec.h"
 #include "strutil.h"
 #include "specgen.h"
+#include "image_cmds.h"
 #include "template.h"
 #include "units.h"
 
@@ -490,7 +491,7 @@ int cmd_engine_inspect(const cli_global_t *g, int argc, char **argv)
         };
         cli_dparser_t p = {.argc = argc, .argv = argv, .index = 1};
         _cleanup_engine_ engine_t *e = NULL;
-        const char *format = NULL;
+        const char *format = NULL, *type = NULL;
         cell_error_t err = {0};
         json_t *all = json_array();
         int id, rc = 0;
@@ -503,6 +504,8 @@ int cmd_engine_inspect(const cli_global_t *g, int argc, char **argv)
                 }
                 if (id == 1)
                         format = p.value;
+                else if (id == 3)
+                        type = p.value;
         }
         if (p.index >= argc) {
                 json_decref(all);
@@ -518,9 +521,22 @@ int cmd_engine_inspect(const cli_global_t *g, int argc, char **argv)
                 json_t *rec = NULL;
 
                 cell_error_clear(&err);
-                if (engine_container_find(e, argv[i], cid, &err) < 0 ||
-                    engine_inspect(e, cid, &rec, &err) < 0) {
-                        fprintf(stderr, "Error: %s\n", err.msg);
+                if (!str_eq(type, "image") && engine_container_find(e, argv[i], cid, NULL) == 0) {
+                        if (engine_inspect(e, cid, &rec, &err) < 0) {
+                                fprintf(stderr, "Error: %s\n", err.msg);
+                                rc = 1;
+                                continue;
+                        }
+                } else if (!str_eq(type, "container") && img_inspect_one(g, argv[i], &rec, NULL) == 0) {
+                        /* docker inspect: a container, else an image. */
+                        json_array_append_new(all, rec);
+                        continue;
+                } else {
+                        if (type)
+                                fprintf(stderr, "Error response from daemon: No such %s: %s\n", type,
+                                        argv[i]);
+                        else
+                                fprintf(stderr, "Error: No such object: %s\n", argv[i]);
                         rc = 1;
                         continue;
                 }

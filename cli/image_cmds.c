@@ -18,6 +18,7 @@
 #include "config.h"
 #include "container.h"
 #include "image_cmds.h"
+#include "template.h"
 #include "lifecycle.h"
 #include "layers.h"
 #include "manifest.h"
@@ -1041,6 +1042,7 @@ static int image_inspect(const cli_global_t *g, int argc, char **argv)
         img_set_t set = {0};
         json_t *arr = json_array();
         cell_error_t err = {0};
+        const char *format = NULL;
         char *out;
         int id, rc = 0;
 
@@ -1049,6 +1051,8 @@ static int image_inspect(const cli_global_t *g, int argc, char **argv)
                         json_decref(arr);
                         return cli_usage_error("image inspect", "%s", p.errbuf);
                 }
+                if (id == OPT_FORMAT)
+                        format = p.value;
         }
         if (p.index >= argc) {
                 json_decref(arr);
@@ -1067,14 +1071,45 @@ static int image_inspect(const cli_global_t *g, int argc, char **argv)
                 }
                 json_array_append_new(arr, inspect_json(im));
         }
-        out = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-        if (out) {
+        if (format) {
+                size_t i;
+                json_t *one;
+
+                json_array_foreach(arr, i, one)
+                {
+                        out = cli_template_render(format, one, &err);
+                        if (!out) {
+                                rc = cli_fail("image inspect", &err);
+                                break;
+                        }
+                        printf("%s\n", out);
+                        free(out);
+                }
+        } else if ((out = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER))) {
                 printf("%s\n", out);
                 free(out);
         }
         json_decref(arr);
         img_set_free(&set);
         return rc;
+}
+
+/* An image's `docker image inspect` object, for `inspect` of a name that
+ * is no container. -ENOENT when there is no such image. */
+int img_inspect_one(const cli_global_t *g, const char *name, json_t **ret, cell_error_t *err)
+{
+        _cleanup_image_store_ image_store_t *s = NULL;
+        img_set_t set = {0};
+        img_t *im = NULL;
+        int r;
+
+        if (img_open_store(g, &s, err) < 0 || img_set_load(s, &set, err) < 0)
+                return -1;
+        r = img_find(&set, name, &im, NULL, err);
+        if (r == 0)
+                *ret = inspect_json(im);
+        img_set_free(&set);
+        return r < 0 ? r : 0;
 }
 
 /* image prune */

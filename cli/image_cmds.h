@@ -64,3 +64,6 @@ bool img_parse_time(const char *s, int64_t *ret);
 
 /* image_layers.c: cell image layers IMAGE */
 int cmd_image_layers(const cli_global_t *g, int argc, char **argv);
+
+/* An image's inspect object (for `inspect` of a name that is no container). */
+int img_inspect_one(const cli_global_t *g, const char *name, json_t **ret, cell_error_t *err);

@@ -1310,6 +1310,73 @@ static int mark_needed(builder_t *b, size_t s, bool *need, cell_error_t *err)
         return 0;
 }
 
+/* One instruction of a stage (not FROM); 1 when the cache gave it. */
+static int exec_instr_err(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        int r;
+
+        switch (in->kind) {
+        case DOCKERFILE_ARG:
+                r = do_arg(b, st, in, err);
+                break;
+        case DOCKERFILE_RUN:
+                r = do_run(b, st, in, err);
+                break;
+        case DOCKERFILE_COPY:
+        case DOCKERFILE_ADD:
+                r = do_copy(b, st, in, err);
+                break;
+        case DOCKERFILE_WORKDIR:
+                r = do_workdir(b, st, in, err);
+                break;
+        default:
+                r = do_meta(b, st, in, err);
+                break;
+        }
+        if (r >= 0 && !b->o->quiet && in->kind != DOCKERFILE_ARG) {
+                if (r == 1)
+                        fprintf(b->out, " ---> Using cache\n");
+                fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
+        }
+        return r;
+}
+
+/* The ONBUILD triggers of the image a stage starts from run right after its
+ * FROM, in order, as docker runs them; the stage's image does not keep
+ * them. A trigger is parsed as the instruction it is. */
+static int run_triggers(builder_t *b, stage_state_t *st, const dockerfile_instr_t *from, cell_error_t *err)
+{
+        _cleanup_strv_ char **triggers = strv_copy(st->img.config->config.on_build);
+        size_t n = strv_length(triggers);
+
+        if (n == 0)
+                return 0;
+        strv_free(st->img.config->config.on_build);
+        st->img.config->config.on_build = NULL;
+        if (!b->o->quiet)
+                fprintf(b->out, " # Executing %zu build trigger%s\n", n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *text = str_printf("FROM scratch\n%s\n", triggers[i]);
+                dockerfile_t *mini = NULL;
+                int r;
+
+                if (!text)
+                        return cell_error_set(err, ENOMEM, "ONBUILD");
+                if (dockerfile_parse(text, strlen(text), "ONBUILD", &mini, err) < 0 || mini->n_instrs != 2) {
+                        dockerfile_free(mini);
+                        cell_error_prefix(err, "%s:%d: the base image's ONBUILD %s", b->df->name, from->line,
+                                          triggers[i]);
+                        return -1;
+                }
+                r = exec_instr_err(b, st, &mini->instrs[1], err);
+                dockerfile_free(mini);
+                if (r < 0)
+                        return cell_error_prefix(err, "%s:%d: ONBUILD %s", b->df->name, from->line,
+                                                 triggers[i]);
+        }
+        return 0;
+}
+
 static void step_line(builder_t *b, const dockerfile_instr_t *in)
 {
         b->step++;
@@ -1356,35 +1423,15 @@ static int build_stage(builder_t *b, size_t s, cell_error_t *err)
                 st->user_line = b->stages[dep].user_line;
         if (!b->o->quiet)
                 fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
+        if (run_triggers(b, st, from, err) < 0)
+                return -1;
         for (size_t i = ds->first + 1; i < ds->first + ds->count; i++) {
                 const dockerfile_instr_t *in = &b->df->instrs[i];
 
                 step_line(b, in);
-                switch (in->kind) {
-                case DOCKERFILE_ARG:
-                        r = do_arg(b, st, in, err);
-                        break;
-                case DOCKERFILE_RUN:
-                        r = do_run(b, st, in, err);
-                        break;
-                case DOCKERFILE_COPY:
-                case DOCKERFILE_ADD:
-                        r = do_copy(b, st, in, err);
-                        break;
-                case DOCKERFILE_WORKDIR:
-                        r = do_workdir(b, st, in, err);
-                        break;
-                default:
-                        r = do_meta(b, st, in, err);
-                        break;
-                }
+                r = exec_instr_err(b, st, in, err);
                 if (r < 0)
                         return instr_error(b, in, err);
-                if (!b->o->quiet && in->kind != DOCKERFILE_ARG) {
-                        if (r == 1)
-                                fprintf(b->out, " ---> Using cache\n");
-                        fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
-                }
         }
         st->built = true;
         return 0;
