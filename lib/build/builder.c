@@ -834,6 +834,56 @@ static int from_root(builder_t *b, const char *from, char ret_cid[ENGINE_ID_LEN 
         return 0;
 }
 
+/* COPY <<EOF /dest: each here-document becomes a file (named after its
+ * delimiter, 0644, its body expanded unless the delimiter was quoted) in a
+ * new directory that is the step's source root; ret_srcs gets the names. */
+static int heredoc_sources(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, char ***ret_srcs,
+                           char **ret_dir, cell_error_t *err)
+{
+        _cleanup_free_ char *dir = str_printf("%s/tmp/heredoc-XXXXXX", b->e->storage_root);
+        _cleanup_close_ int dfd = -1;
+        size_t k = 0;
+
+        if (!dir)
+                return cell_error_set(err, ENOMEM, "build");
+        if (!mkdtemp(dir))
+                return cell_error_errno(err, "mkdtemp %s", dir);
+        *ret_dir = strdup(dir);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (!*ret_dir || dfd < 0)
+                return cell_error_errno(err, "open %s", dir);
+        for (size_t i = 0; i + 1 < in->n_args; i++) {
+                const dockerfile_heredoc_t *h = k < in->n_heredocs ? &in->heredocs[k] : NULL;
+                _cleanup_free_ char *body = NULL;
+                _cleanup_close_ int fd = -1;
+                lookup_ctx_t l = {.env = st->img.config->config.env, .args = st->args};
+
+                if (!str_has_prefix(in->args[i], "<<") || !h)
+                        return cell_error_plain(
+                                err, ENOTSUP,
+                                "here-documents and files in one COPY are not supported yet: %s",
+                                in->args[i]);
+                k++;
+                if (!h->name || !*h->name || strchr(h->name, '/') || str_eq(h->name, ".") ||
+                    str_eq(h->name, ".."))
+                        return cell_error_plain(err, EINVAL, "here-document name \"%s\"",
+                                                h->name ? h->name : "");
+                if (h->expand) {
+                        if (dockerfile_expand_heredoc(h->content, b->df->escape, lookup, &l, &body, err) < 0)
+                                return -1;
+                } else if (!(body = strdup(h->content))) {
+                        return cell_error_set(err, ENOMEM, "build");
+                }
+                fd = openat(dfd, h->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd < 0 || write(fd, body, strlen(body)) != (ssize_t)strlen(body))
+                        return cell_error_errno(err, "write the here-document %s", h->name);
+                fchmod(fd, 0644);
+                if (strv_push(ret_srcs, h->name) < 0)
+                        return cell_error_set(err, ENOMEM, "build");
+        }
+        return 0;
+}
+
 static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
 {
         bool add = in->kind == DOCKERFILE_ADD;
@@ -844,12 +894,15 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 from_cid[ENGINE_ID_LEN + 1] = "";
         const dockerignore_t *ig = NULL;
         build_copy_opts_t co = {0};
+        _cleanup_free_ char *hd_dir = NULL;
         int r = -1;
 
-        if (in->n_heredocs > 0)
-                return cell_error_plain(err, ENOTSUP, "%s with a here-document is not supported yet",
-                                        add ? "ADD" : "COPY");
-        for (size_t i = 0; i + 1 < in->n_args; i++) {
+        if (in->n_heredocs > 0) {
+                r = heredoc_sources(b, st, in, &srcs, &hd_dir, err);
+                if (r < 0)
+                        goto out;
+        }
+        for (size_t i = 0; !hd_dir && i + 1 < in->n_args; i++) {
                 char *s = NULL;
 
                 if (expand(b, st, in->args[i], &s, err) < 0)
@@ -860,27 +913,36 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 }
                 free(s);
         }
+        r = -1;
         if (expand(b, st, in->args[in->n_args - 1], &dest, err) < 0)
-                return -1;
+                goto out;
         if (in->chown && expand(b, st, in->chown, &chown, err) < 0)
-                return -1;
+                goto out;
         if (in->chmod && expand(b, st, in->chmod, &chmod_s, err) < 0)
-                return -1;
+                goto out;
         if (chmod_s) {
                 char *end = NULL;
                 unsigned long m = strtoul(chmod_s, &end, 8);
 
-                if (!*chmod_s || *end || m > 07777)
-                        return cell_error_plain(err, EINVAL, "invalid --chmod=%s: an octal mode is expected",
-                                                chmod_s);
+                if (!*chmod_s || *end || m > 07777) {
+                        cell_error_plain(err, EINVAL, "invalid --chmod=%s: an octal mode is expected",
+                                         chmod_s);
+                        goto out;
+                }
                 co.have_chmod = true;
                 co.chmod = (mode_t)m;
         }
-        if (in->from) {
+        if (hd_dir) {
+                src_fd = open(hd_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (src_fd < 0) {
+                        cell_error_errno(err, "open %s", hd_dir);
+                        goto out;
+                }
+        } else if (in->from) {
                 _cleanup_free_ char *from = NULL;
 
                 if (expand(b, st, in->from, &from, err) < 0 || from_root(b, from, from_cid, &src_fd, err) < 0)
-                        return -1;
+                        goto out;
         } else {
                 src_fd = fcntl(build_context_rootfd(b->ctx), F_DUPFD_CLOEXEC, 3);
                 ig = build_context_ignore(b->ctx);
@@ -955,6 +1017,8 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
 out:
         if (from_cid[0])
                 drop_container(b, from_cid);
+        if (hd_dir)
+                fs_rm_rf(hd_dir, NULL);
         return r < 0 ? -1 : r;
 }
 
