@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ typedef struct builder {
         int step, n_steps;
         char *cache_dir;
         build_advice_t advice;
+        bool *deps; /* deps[s * n_stages + d]: stage s uses stage d */
+        int *step_base;
 } builder_t;
 
 /* ---- small helpers ---- */
@@ -1344,6 +1347,7 @@ static int stage_index_of(const builder_t *b, const char *name)
 static int mark_needed(builder_t *b, size_t s, bool *need, cell_error_t *err)
 {
         const dockerfile_stage_t *ds = &b->df->stages[s];
+        size_t n = b->df->n_stages;
 
         if (need[s])
                 return 0;
@@ -1360,10 +1364,16 @@ static int mark_needed(builder_t *b, size_t s, bool *need, cell_error_t *err)
                 } else if ((in->kind == DOCKERFILE_COPY || in->kind == DOCKERFILE_ADD) && in->from) {
                         dep = stage_index_of(b, in->from);
                 }
-                for (size_t m = 0; in->kind == DOCKERFILE_RUN && m < in->n_mounts; m++)
-                        if (in->mounts[m].from && stage_index_of(b, in->mounts[m].from) >= 0 &&
-                            mark_needed(b, (size_t)stage_index_of(b, in->mounts[m].from), need, err) < 0)
+                for (size_t m = 0; in->kind == DOCKERFILE_RUN && m < in->n_mounts; m++) {
+                        int md = in->mounts[m].from ? stage_index_of(b, in->mounts[m].from) : -1;
+
+                        if (md >= 0 && (size_t)md < s)
+                                b->deps[s * n + (size_t)md] = true;
+                        if (md >= 0 && mark_needed(b, (size_t)md, need, err) < 0)
                                 return -1;
+                }
+                if (dep >= 0 && (size_t)dep < s)
+                        b->deps[s * n + (size_t)dep] = true;
                 if (dep >= 0 && (size_t)dep >= s)
                         return cell_error_plain(err, EINVAL,
                                                 "%s:%d: stage \"%s\" is not defined before it is used",
@@ -1501,6 +1511,189 @@ static int build_stage(builder_t *b, size_t s, cell_error_t *err)
         return 0;
 }
 
+/* ---- stages at the same time ---- */
+
+/* A stage built in a child process: the child writes "ID\nUSER_LINE\n"
+ * then its advice lines to a pipe, and its progress to a file the parent
+ * prints when it has it; or "!message" when it failed. */
+typedef struct child_build {
+        pid_t pid;
+        size_t stage;
+        int result_fd;
+        FILE *log;
+} child_build_t;
+
+static void child_main(builder_t *b, size_t s, int wfd, FILE *log)
+{
+        cell_error_t err = {0};
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        b->out = log;
+        b->step = b->step_base[s];
+        {
+                /* Its own store: the inherited one's lock files are the
+                 * parent's open file descriptions, and flock on them would
+                 * not keep the two apart (nor may the child unlock them). */
+                _cleanup_free_ char *images = str_printf("%s/images", b->e->storage_root);
+                image_store_t *own = NULL;
+
+                if (!images || image_store_open(images, &own, &err) < 0 || image_store_pin(own, &err) < 0) {
+                        msg = str_printf("!%s\n", err.msg[0] ? err.msg : "out of memory");
+                        if (msg)
+                                (void)!write(wfd, msg, strlen(msg));
+                        _exit(1);
+                }
+                b->store = own;
+        }
+        r = build_stage(b, s, &err);
+        if (r == 0)
+                r = ensure_image(b, &b->stages[s], &err);
+        fflush(log);
+        if (r < 0) {
+                msg = str_printf("!%s\n", err.msg);
+        } else {
+                msg = str_printf("%s\n%d\n", b->stages[s].img.id, b->stages[s].user_line);
+                for (size_t i = 0; msg && b->advice.lines && b->advice.lines[i]; i++) {
+                        char *m = str_printf("%s%s\n", msg, b->advice.lines[i]);
+
+                        free(msg);
+                        msg = m;
+                }
+        }
+        if (msg)
+                (void)!write(wfd, msg, strlen(msg));
+        _exit(r < 0 ? 1 : 0);
+}
+
+static int child_start(builder_t *b, size_t s, child_build_t *c, cell_error_t *err)
+{
+        int p[2];
+
+        c->stage = s;
+        c->log = tmpfile();
+        if (!c->log || pipe2(p, O_CLOEXEC) < 0)
+                return cell_error_errno(err, "a stage's process");
+        fflush(b->out);
+        fflush(stdout);
+        fflush(stderr);
+        c->pid = fork();
+        if (c->pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return cell_error_errno(err, "fork");
+        }
+        if (c->pid == 0) {
+                close(p[0]);
+                child_main(b, s, p[1], c->log);
+        }
+        close(p[1]);
+        c->result_fd = p[0];
+        return 0;
+}
+
+/* Wait for the child, print its progress, take its image as the stage's. */
+static int child_finish(builder_t *b, child_build_t *c, cell_error_t *err)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+        char tmp[4096];
+        ssize_t k;
+        int status = 0, r = 0;
+
+        while ((k = read(c->result_fd, tmp, sizeof(tmp))) != 0) {
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        break;
+                if (len + (size_t)k + 1 > cap) {
+                        char *nb = realloc(buf, cap = (len + (size_t)k + 1) * 2);
+
+                        if (!nb)
+                                break;
+                        buf = nb;
+                }
+                memcpy(buf + len, tmp, (size_t)k);
+                len += (size_t)k;
+                buf[len] = '\0';
+        }
+        close(c->result_fd);
+        waitpid(c->pid, &status, 0);
+        rewind(c->log);
+        while ((k = (ssize_t)fread(tmp, 1, sizeof(tmp), c->log)) > 0)
+                fwrite(tmp, 1, (size_t)k, b->out);
+        fclose(c->log);
+        c->log = NULL;
+        if (!buf || buf[0] == '!' || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                if (buf && buf[0] == '!') {
+                        buf[strcspn(buf, "\n")] = '\0';
+                        return cell_error_plain(err, EIO, "%s", buf + 1);
+                }
+                return cell_error_plain(err, EIO, "the build of stage %zu ended without a result", c->stage);
+        }
+        {
+                char *save = NULL, *id = strtok_r(buf, "\n", &save), *line = strtok_r(NULL, "\n", &save);
+                stage_state_t *st = &b->stages[c->stage];
+
+                r = load_image(b, id, &st->img, err);
+                st->user_line = line ? atoi(line) : 0;
+                st->built = r == 0;
+                for (char *a = strtok_r(NULL, "\n", &save); a; a = strtok_r(NULL, "\n", &save))
+                        strv_push(&b->advice.lines, a);
+        }
+        return r;
+}
+
+/* Every needed stage, each once its stages are built; stages ready
+ * together build at the same time, all but the first in child processes
+ * (the engine's RUN owns the process's stdio, so not threads). */
+static int build_stages(builder_t *b, const bool *need, size_t target, cell_error_t *err)
+{
+        size_t n = b->df->n_stages;
+        int base = 0;
+
+        for (size_t s = 0; s <= target; s++) {
+                b->step_base[s] = base;
+                if (need[s])
+                        base += (int)b->df->stages[s].count;
+        }
+        for (;;) {
+                _cleanup_free_ size_t *ready = calloc(n, sizeof(*ready));
+                _cleanup_free_ child_build_t *kids = calloc(n, sizeof(*kids));
+                size_t nr = 0, nk = 0;
+                int r = 0;
+
+                if (!ready || !kids)
+                        return cell_error_set(err, ENOMEM, "build");
+                for (size_t s = 0; s <= target; s++) {
+                        bool ok = need[s] && !b->stages[s].built;
+
+                        for (size_t d = 0; ok && d < s; d++)
+                                if (b->deps[s * n + d] && !b->stages[d].built)
+                                        ok = false;
+                        if (ok)
+                                ready[nr++] = s;
+                }
+                if (nr == 0)
+                        return 0;
+                for (size_t i = 1; i < nr && r == 0; i++)
+                        if ((r = child_start(b, ready[i], &kids[nk], err)) == 0)
+                                nk++;
+                if (r == 0) {
+                        b->step = b->step_base[ready[0]];
+                        r = build_stage(b, ready[0], err);
+                }
+                for (size_t i = 0; i < nk; i++) {
+                        cell_error_t e2 = {0};
+
+                        if (child_finish(b, &kids[i], r == 0 ? err : &e2) < 0)
+                                r = -1;
+                }
+                if (r < 0)
+                        return -1;
+        }
+}
+
 /* ---- the whole build ---- */
 
 static int read_dockerfile(builder_t *b, char **ret, size_t *ret_len, const char **ret_name,
@@ -1608,7 +1801,9 @@ int build_run(engine_t *e, const build_opts_t *o, char ret_id[IMAGE_DIGEST_STR_S
                 goto out;
         b.stages = calloc(b.df->n_stages, sizeof(*b.stages));
         need = calloc(b.df->n_stages, sizeof(*need));
-        if (!b.stages || !need) {
+        b.deps = calloc(b.df->n_stages * b.df->n_stages, sizeof(*b.deps));
+        b.step_base = calloc(b.df->n_stages, sizeof(*b.step_base));
+        if (!b.stages || !need || !b.deps || !b.step_base) {
                 r = cell_error_set(err, ENOMEM, "build");
                 goto out;
         }
@@ -1635,10 +1830,7 @@ int build_run(engine_t *e, const build_opts_t *o, char ret_id[IMAGE_DIGEST_STR_S
                         b.n_steps += (int)b.df->stages[s].count;
         if (image_store_pin(b.store, err) < 0)
                 goto out;
-        r = 0;
-        for (size_t s = 0; s <= target && r == 0; s++)
-                if (need[s])
-                        r = build_stage(&b, s, err);
+        r = build_stages(&b, need, target, err);
         if (r == 0)
                 r = set_final_labels(&b, &b.stages[target], err);
         if (r == 0)
@@ -1690,6 +1882,8 @@ out:
                 strv_free(b.stages[i].args);
         }
         free(b.stages);
+        free(b.deps);
+        free(b.step_base);
         strv_free(b.global_args);
         build_advice_clear(&b.advice);
         dockerfile_free(b.df);
