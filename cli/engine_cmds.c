@@ -861,7 +861,7 @@ static int do_stop(engine_t *e, const char *id, const char *given, void *data, c
 
         if (check_sig(a, err) < 0)
                 return -1;
-        return engine_stop(e, id, a->timeout, err);
+        return engine_stop(e, id, a->sig, a->timeout, err);
 }
 
 static int do_kill(engine_t *e, const char *id, const char *given, void *data, cell_error_t *err)
@@ -878,7 +878,7 @@ static int do_restart(engine_t *e, const char *id, const char *given, void *data
         stop_args_t *a = data;
         engine_start_opts_t so = {0};
 
-        if (engine_stop(e, id, a->timeout, err) < 0)
+        if (engine_stop(e, id, a->sig, a->timeout, err) < 0)
                 return -1;
         return engine_start(e, id, &so, err);
 }

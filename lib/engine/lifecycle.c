@@ -504,7 +504,7 @@ int engine_kill(engine_t *e, const char *id, int sig, cell_error_t *err)
         return r;
 }
 
-int engine_stop(engine_t *e, const char *id, int timeout, cell_error_t *err)
+int engine_stop(engine_t *e, const char *id, int stop_sig, int timeout, cell_error_t *err)
 {
         json_t *rec = NULL, *c;
         int sig = SIGTERM;
@@ -520,6 +520,8 @@ int engine_stop(engine_t *e, const char *id, int timeout, cell_error_t *err)
                 if (s > 0)
                         sig = s;
         }
+        if (stop_sig > 0)
+                sig = stop_sig;
         if (timeout < 0)
                 timeout = json_is_integer(json_object_get(c, "StopTimeout"))
                                   ? (int)json_integer_value(json_object_get(c, "StopTimeout"))

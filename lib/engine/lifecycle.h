@@ -51,7 +51,9 @@ int engine_kill(engine_t *e, const char *id, int sig, cell_error_t *err);
 
 /* StopSignal (or SIGTERM), then SIGKILL after timeout seconds (< 0: the
  * container's StopTimeout, else 10); returns once it has exited. */
-int engine_stop(engine_t *e, const char *id, int timeout, cell_error_t *err);
+/* sig 0: the container's StopSignal, else SIGTERM (docker stop -s gives
+ * another); SIGKILL after timeout seconds (< 0: its StopTimeout, else 10). */
+int engine_stop(engine_t *e, const char *id, int sig, int timeout, cell_error_t *err);
 
 /* Block until the container is not running; its exit code. */
 int engine_wait(engine_t *e, const char *id, int *ret_exit, cell_error_t *err);
