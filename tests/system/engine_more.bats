@@ -313,3 +313,24 @@ image content"
         assert_equal "$output" "Error response from daemon: No such container: nope"
         c rm -f pt1 >/dev/null
 }
+
+@test "stop -s SIGNAL sends that signal instead of the StopSignal; --stop-signal is used without it" {
+        c run -d --name sigs1 localhost/more:1 sh -c 'trap "exit 7" USR1; trap "exit 8" TERM; echo ready; while true; do sleep 0.1; done' >/dev/null
+        local i
+        for i in $(seq 1 100); do
+                c logs sigs1 2>/dev/null | grep -q ready && break
+                sleep 0.05
+        done
+        run -0 c stop -s USR1 sigs1
+        run -0 c inspect -f '{{.State.ExitCode}}' sigs1
+        assert_equal "$output" "7"
+        c run -d --name sigs2 --stop-signal USR1 localhost/more:1 sh -c 'trap "exit 9" USR1; echo ready; while true; do sleep 0.1; done' >/dev/null
+        for i in $(seq 1 100); do
+                c logs sigs2 2>/dev/null | grep -q ready && break
+                sleep 0.05
+        done
+        run -0 c stop sigs2
+        run -0 c inspect -f '{{.State.ExitCode}}' sigs2
+        assert_equal "$output" "9"
+        c rm sigs1 sigs2 >/dev/null
+}
