@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "volume.h"
 #include "cleanup.h"
 #include "fsutil.h"
 #include "health.h"
@@ -89,8 +90,14 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
         bool made = false;
         int r;
 
+        _cleanup_close_ int vlock = -1;
+
         if (!image || !*image)
                 return cell_error_plain(err, EINVAL, "no image given");
+        /* Held until the record names the container's volumes. */
+        vlock = engine_volumes_lock(e, false, err);
+        if (vlock < 0)
+                return -1;
         if (open_stores(e, &store, &st, err) < 0)
                 return -1;
         r = storage_image_find(store, image, &img, err);
@@ -114,7 +121,7 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
         /* The root file system makes the container's directory (and says
          * EEXIST should a random id ever repeat). */
         made = true;
-        r = storage_rootfs_prepare(st, store, img.id, id, &rootfs, err);
+        r = storage_rootfs_prepare_image(st, store, &img, img.id, id, &rootfs, err);
         if (r < 0)
                 goto fail;
         config = json_deep_copy(req->config);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -227,13 +228,36 @@ int engine_volume_users(engine_t *e, json_t **ret, cell_error_t *err)
         return 0;
 }
 
+int engine_volumes_lock(engine_t *e, bool exclusive, cell_error_t *err)
+{
+        _cleanup_free_ char *top = str_printf("%s/volumes", e->storage_root);
+        _cleanup_free_ char *path = str_printf("%s/volumes/.lock", e->storage_root);
+        int fd;
+
+        if (!top || !path)
+                return cell_error_set(err, ENOMEM, "volumes");
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == ENOENT && (mkdir(top, 0700) == 0 || errno == EEXIST))
+                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", path);
+        if (TEMP_FAILURE_RETRY_INT(flock(fd, exclusive ? LOCK_EX : LOCK_SH)) < 0) {
+                close(fd);
+                return cell_error_errno(err, "lock %s", path);
+        }
+        return fd;
+}
+
 int engine_volume_remove(engine_t *e, const char *name, uint64_t *ret_bytes, cell_error_t *err)
 {
         _cleanup_engine_volume_ engine_volume_t *v = NULL;
         _cleanup_free_ char *dir = NULL, *ids = NULL;
         json_t *users = NULL, *list, *id;
+        _cleanup_close_ int lock = engine_volumes_lock(e, true, err);
         size_t i;
 
+        if (lock < 0)
+                return -1;
         if (engine_volume_get(e, name, &v, err) < 0)
                 return -1;
         if (engine_volume_users(e, &users, err) < 0)

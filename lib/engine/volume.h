@@ -60,6 +60,12 @@ int engine_volume_users(engine_t *e, json_t **ret, cell_error_t *err);
  * there is none. ret_bytes (may be NULL): the size of what was removed. */
 int engine_volume_remove(engine_t *e, const char *name, uint64_t *ret_bytes, cell_error_t *err);
 
+/* STORAGE/volumes/.lock, flock'ed: shared by container creation (from the
+ * volumes it names until its record names them), exclusive by a volume's
+ * removal (from "is it in use?" to the rm), so a volume is never removed
+ * from under a container being made. Returns the fd to close. */
+int engine_volumes_lock(engine_t *e, bool exclusive, cell_error_t *err);
+
 /* docker volume inspect's object for a volume. */
 json_t *engine_volume_json(const engine_volume_t *v);
 

@@ -202,6 +202,21 @@ int storage_image_find(image_store_t *store, const char *ref_or_id, storage_imag
         /* An id: the config digest of one of the images. */
         if (image_store_list(store, &v, &n, err) < 0)
                 return -1;
+        /* A whole id kept by an unnamed entry (commit, build, load of an
+         * unnamed image) is found from its annotation, without reading
+         * every image of the store: a build asks for its steps by id. */
+        if (strlen(hex) == IMAGE_DIGEST_HEX_LEN) {
+                for (size_t i = 0; i < n; i++) {
+                        if (!v[i].image_id || strcmp(v[i].image_id + strlen(SHA256_PREFIX), hex) != 0)
+                                continue;
+                        if (load_image(store, v[i].media_type, v[i].digest, 0, ret, &lerr) == 0 &&
+                            str_eq(ret->id, v[i].image_id)) {
+                                image_store_entries_free(v, n);
+                                return 0;
+                        }
+                        storage_image_clear(ret);
+                }
+        }
         for (size_t i = 0; i < n; i++) {
                 storage_image_t img = {0};
 

@@ -83,6 +83,12 @@ static size_t opaque_root_layer(char **dirs)
 int storage_rootfs_prepare(storage_t *s, image_store_t *store, const char *ref_or_id, const char *id,
                            char **ret_rootfs, cell_error_t *err)
 {
+        return storage_rootfs_prepare_image(s, store, NULL, ref_or_id, id, ret_rootfs, err);
+}
+
+int storage_rootfs_prepare_image(storage_t *s, image_store_t *store, const storage_image_t *known,
+                                 const char *ref_or_id, const char *id, char **ret_rootfs, cell_error_t *err)
+{
         _cleanup_free_ char *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL;
         _cleanup_strv_ char **dirs = NULL, **chain = NULL;
         storage_image_t img = {0};
@@ -104,9 +110,17 @@ int storage_rootfs_prepare(storage_t *s, image_store_t *store, const char *ref_o
         r = storage_gc_lock_shared(s, err);
         if (r < 0)
                 return r;
-        r = storage_image_find(store, ref_or_id, &img, err);
-        if (r < 0)
-                goto out;
+        if (known) {
+                /* The caller's image (found by name): no second lookup,
+                 * which by id reads every image of the store. */
+                img.manifest = known->manifest;
+                img.config = known->config;
+                memcpy(img.id, known->id, sizeof(img.id));
+        } else {
+                r = storage_image_find(store, ref_or_id, &img, err);
+                if (r < 0)
+                        goto out;
+        }
         r = storage_layers_ensure(s, store, img.manifest, img.config, &dirs, &chain, err);
         if (r < 0) {
                 cell_error_prefix(err, "image %s", ref_or_id);
@@ -143,7 +157,8 @@ out:
         if (r < 0 && made)
                 fs_rm_rf(dir, NULL);
         storage_gc_unlock(s);
-        storage_image_clear(&img);
+        if (!known)
+                storage_image_clear(&img);
         return r;
 }
 

@@ -24,6 +24,11 @@
 int storage_rootfs_prepare(storage_t *s, image_store_t *store, const char *ref_or_id, const char *id,
                            char **ret_rootfs, cell_error_t *err);
 
+/* The same from an image the caller has found already (known; ref_or_id
+ * only names it in errors). */
+int storage_rootfs_prepare_image(storage_t *s, image_store_t *store, const storage_image_t *known,
+                                 const char *ref_or_id, const char *id, char **ret_rootfs, cell_error_t *err);
+
 /* Unmount (lazily when it is busy) and remove the container's root file
  * system. A container without one is not an error. */
 int storage_rootfs_release(storage_t *s, const char *id, cell_error_t *err);
