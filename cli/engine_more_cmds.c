@@ -60,6 +60,49 @@ static const char *name_of(json_t *rec)
 
 /* ---- cp ---- */
 
+/* A container path under one of its mounts (-v, --mount: a volume or a
+ * host directory) is the mount's source on the host, as docker's cp sees
+ * the container's mounts: *ret_root gets that source (NULL: the root file
+ * system) and *ret_path the rest. -1 with err for what cannot be reached
+ * from outside (tmpfs) or written (read-only, when writing). */
+static int cp_mount_of(json_t *rec, const char *path, bool writing, char **ret_root, char **ret_path,
+                       cell_error_t *err)
+{
+        json_t *best = NULL, *m;
+        size_t i, best_len = 0;
+        const char *rest;
+
+        *ret_root = NULL;
+        *ret_path = NULL;
+        json_array_foreach(json_object_get(rec, "Mounts"), i, m)
+        {
+                const char *d = jstr(m, "Destination");
+                size_t n = d ? strlen(d) : 0;
+
+                while (n > 1 && d[n - 1] == '/')
+                        n--;
+                if (n <= 1 || strncmp(path, d, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+                        continue;
+                if (n > best_len) {
+                        best = m;
+                        best_len = n;
+                }
+        }
+        if (!best)
+                return 0;
+        if (!jstr(best, "Source") || !*jstr(best, "Source") || str_eq(jstr(best, "Type"), "tmpfs"))
+                return cell_error_plain(err, ENOTSUP,
+                                        "%s is on a tmpfs mount of the container: cp cannot reach it", path);
+        if (writing && json_is_false(json_object_get(best, "RW")))
+                return cell_error_plain(err, EROFS, "mounted volume is marked read-only");
+        rest = path + best_len;
+        *ret_root = strdup(jstr(best, "Source"));
+        *ret_path = strdup(*rest ? rest : "/");
+        if (!*ret_root || !*ret_path)
+                return cell_error_set(err, ENOMEM, "cp");
+        return 0;
+}
+
 int cmd_engine_cp(const cli_global_t *g, int argc, char **argv);
 int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
 {
@@ -72,7 +115,8 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
         cli_dparser_t p = {.argc = argc, .argv = argv, .index = 1};
         _cleanup_engine_ engine_t *e = NULL;
         _cleanup_storage_ storage_t *st = NULL;
-        _cleanup_free_ char *sc = NULL, *sp = NULL, *dc = NULL, *dp = NULL, *rootfs = NULL;
+        _cleanup_free_ char *sc = NULL, *sp = NULL, *dc = NULL, *dp = NULL, *rootfs = NULL, *mroot = NULL,
+                            *mpath = NULL;
         _cleanup_close_ int rootfd = -1;
         engine_copy_opts_t o = {0};
         cell_error_t err = {0};
@@ -108,12 +152,37 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         o.name = src_in ? sc : dc;
-        if (cli_open_engine(g, &e, &err) < 0 || find_container(e, o.name, cid, NULL, &err) < 0 ||
-            storage_open(g->storage_root, &st, &err) < 0 || storage_rootfs_path(st, cid, &rootfs, &err) < 0)
+        {
+                json_t *rec = NULL;
+                _cleanup_free_ char *abs = NULL;
+                const char *cpath = src_in ? sp : dp;
+
+                if (cli_open_engine(g, &e, &err) < 0 || find_container(e, o.name, cid, &rec, &err) < 0)
+                        return daemon_error(&err);
+                /* Container paths are from its root ("a/b" is "/a/b"). */
+                abs = cpath[0] == '/' ? strdup(cpath) : str_printf("/%s", cpath);
+                r = abs ? cp_mount_of(rec, abs, !src_in, &mroot, &mpath, &err) : -ENOMEM;
+                json_decref(rec);
+                if (r < 0)
+                        return daemon_error(&err);
+                if (mpath) {
+                        /* Keep a trailing "/." or "/" the user wrote. */
+                        if (src_in) {
+                                free(sp);
+                                sp = steal_pointer(&mpath);
+                        } else {
+                                free(dp);
+                                dp = steal_pointer(&mpath);
+                        }
+                }
+        }
+        if (!mroot &&
+            (storage_open(g->storage_root, &st, &err) < 0 || storage_rootfs_path(st, cid, &rootfs, &err) < 0))
                 return daemon_error(&err);
         /* The root is mounted from create until rm, so a stopped container
-         * copies too. */
-        rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+         * copies too; a path under a volume or a bind mount is in its
+         * source, resolved inside it all the same. */
+        rootfd = open(mroot ? mroot : rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0) {
                 cell_error_errno(&err, "open the root of %s", o.name);
                 return daemon_error(&err);

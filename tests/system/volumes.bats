@@ -301,3 +301,20 @@ Total reclaimed space: 0B"
         assert_equal "${lines[0]}" "Untagged: localhost/vol:1"
         assert_equal "${lines[1]}" "Deleted: $IMAGE_ID"
 }
+
+@test "cp reaches the container's volumes and bind mounts (their sources), refuses a read-only one" {
+        mkdir -p "$TEST_DIR/host"
+        echo "from the host dir" >"$TEST_DIR/host/h"
+        c run -d --name cpvol -v cpdata:/data -v "$TEST_DIR/host:/host:ro" localhost/vol:1 sleep 100 >/dev/null
+        echo "copied in" >"$TEST_DIR/in.txt"
+        run -0 c cp "$TEST_DIR/in.txt" cpvol:/data/in.txt
+        run -0 c exec cpvol cat /data/in.txt
+        assert_equal "$output" "copied in"
+        run -0 c cp cpvol:/host/h "$TEST_DIR/h.out"
+        assert_equal "$(cat "$TEST_DIR/h.out")" "from the host dir"
+        run -1 c cp "$TEST_DIR/in.txt" cpvol:/host/x
+        assert_output_contains "mounted volume is marked read-only"
+        [ ! -e "$TEST_DIR/host/x" ]
+        c rm -f -v cpvol >/dev/null
+        c volume rm cpdata >/dev/null
+}
