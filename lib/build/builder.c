@@ -328,7 +328,7 @@ static json_t *strv_json(char *const *v)
 static int step_container(builder_t *b, stage_state_t *st, char *const *argv, json_t *mounts,
                           char ret_id[ENGINE_ID_LEN + 1], cell_error_t *err)
 {
-        const image_run_config_t *rc = &st->img.config->config;
+        const image_run_config_t *rc;
         json_t *config, *hc, *env;
         engine_create_req_t req;
         const char *net = b->o->network;
@@ -338,6 +338,8 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
                 json_decref(mounts);
                 return -1;
         }
+        /* Only now: ensure_image may replace st->img (and free its config). */
+        rc = &st->img.config->config;
         /* RUN sees the ARGs in scope as environment, below the image's ENV. */
         env = strv_json(rc->env);
         for (size_t i = 0; st->args && st->args[i]; i++) {
