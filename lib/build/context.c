@@ -70,7 +70,8 @@ static int read_in_root(int rootfd, const char *relpath, bool missing_ok, char *
         if (fstat(fd, &st) < 0)
                 return cell_error_errno(err, "stat %s in the build context", relpath);
         if (!S_ISREG(st.st_mode))
-                return cell_error_plain(err, EINVAL, "%s in the build context is not a regular file", relpath);
+                return cell_error_plain(err, EINVAL, "%s in the build context is not a regular file",
+                                        relpath);
         /* Through the fd already opened: the name is not resolved twice. */
         if (fs_read_file_at(AT_FDCWD, fs_fd_path(fd, path, sizeof(path)), CONTEXT_FILE_MAX, &buf, ret_len,
                             err) < 0)

@@ -114,9 +114,10 @@ static bool is_visible(const dockerignore_t *ig, const char *rel, bool is_dir)
 
 static int not_found(cell_error_t *err, const char *clean)
 {
-        return cell_error_plain(err, ENOENT,
-                                "failed to compute cache key: failed to calculate checksum of ref: \"/%s\": not found",
-                                str_eq(clean, ".") ? "" : clean);
+        return cell_error_plain(
+                err, ENOENT,
+                "failed to compute cache key: failed to calculate checksum of ref: \"/%s\": not found",
+                str_eq(clean, ".") ? "" : clean);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -326,8 +327,8 @@ static int hash_record(image_hasher_t *h, int dirfd, const char *name, const cha
 
         if (hash_str(h, rel, err) < 0)
                 return -1;
-        snprintf(head, sizeof(head), "%c %o %llu %u:%u", type_char(st->st_mode), (unsigned)(st->st_mode & 07777),
-                 reg ? (unsigned long long)st->st_size : 0ULL,
+        snprintf(head, sizeof(head), "%c %o %llu %u:%u", type_char(st->st_mode),
+                 (unsigned)(st->st_mode & 07777), reg ? (unsigned long long)st->st_size : 0ULL,
                  S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? major(st->st_rdev) : 0,
                  S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? minor(st->st_rdev) : 0);
         if (hash_str(h, head, err) < 0)
@@ -362,8 +363,8 @@ static int hash_record(image_hasher_t *h, int dirfd, const char *name, const cha
         return 0;
 }
 
-static int hash_tree(image_hasher_t *h, int dirfd, const char *rel, const dockerignore_t *ig, char *buf, int depth,
-                     cell_error_t *err)
+static int hash_tree(image_hasher_t *h, int dirfd, const char *rel, const dockerignore_t *ig, char *buf,
+                     int depth, cell_error_t *err)
 {
         _cleanup_strv_ char **names = NULL;
         int r;
@@ -397,8 +398,8 @@ static int hash_tree(image_hasher_t *h, int dirfd, const char *rel, const docker
         return 0;
 }
 
-int build_sources_hash(int rootfd, const dockerignore_t *ig, char *const *paths, char ret[IMAGE_DIGEST_STR_SIZE],
-                       cell_error_t *err)
+int build_sources_hash(int rootfd, const dockerignore_t *ig, char *const *paths,
+                       char ret[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
 {
         _cleanup_hasher_ image_hasher_t *h = NULL;
         _cleanup_free_ char *buf = malloc(COPY_BUF_SIZE);
@@ -497,8 +498,8 @@ static int copy_data(copier_t *c, int in, int out, const char *rel, cell_error_t
 
                 if (!plain) {
                         n = copy_file_range(in, NULL, out, NULL, 1u << 30, 0);
-                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                                      errno == EBADF)) {
+                        if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                                      errno == EOPNOTSUPP || errno == EBADF)) {
                                 plain = true;
                                 continue;
                         }
@@ -664,7 +665,8 @@ static int copy_entry(copier_t *c, int sdir, const char *sname, const struct sta
  * directories are made 0755 and owned 0:0, or by --chown as BuildKit does.
  * Returns a directory fd of the last one; *ret_made tells whether the last
  * one was made here. */
-static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, bool *ret_made, cell_error_t *err)
+static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, bool *ret_made,
+                      cell_error_t *err)
 {
         _cleanup_close_ int cur = -1;
         char prefix[PATH_MAX] = "";
@@ -700,8 +702,9 @@ static int mkdir_dest(int rootfd, const char *rel, const build_copy_opts_t *o, b
                         if (mkdirat(cur, name, 0700) < 0)
                                 return cell_error_errno(err, "mkdir /%s", prefix);
                         fd = open_entry(cur, name, O_RDONLY | O_DIRECTORY);
-                        if (fd >= 0 && (fchown(fd, o->have_chown ? o->uid : 0, o->have_chown ? o->gid : 0) < 0 ||
-                                        fchmod(fd, 0755) < 0)) {
+                        if (fd >= 0 &&
+                            (fchown(fd, o->have_chown ? o->uid : 0, o->have_chown ? o->gid : 0) < 0 ||
+                             fchmod(fd, 0755) < 0)) {
                                 int e = errno;
                                 close(fd);
                                 return cell_error_set(err, e, "mkdir /%s", prefix);
@@ -727,7 +730,8 @@ static bool is_archive(int fd)
 
         if (!a)
                 return false;
-        if (archive_read_support_filter_all(a) == ARCHIVE_OK && archive_read_support_format_tar(a) == ARCHIVE_OK &&
+        if (archive_read_support_filter_all(a) == ARCHIVE_OK &&
+            archive_read_support_format_tar(a) == ARCHIVE_OK &&
             archive_read_support_format_gnutar(a) == ARCHIVE_OK &&
             archive_read_open_fd(a, fd, COPY_BUF_SIZE) == ARCHIVE_OK)
                 yes = archive_read_next_header(a, &e) == ARCHIVE_OK;
@@ -750,7 +754,8 @@ static int decompress(int fd, const char *tmp_dir, char *buf, cell_error_t *err)
         a = archive_read_new();
         if (!a)
                 return cell_error_set(err, ENOMEM, "unpack");
-        if (archive_read_support_filter_all(a) != ARCHIVE_OK || archive_read_support_format_raw(a) != ARCHIVE_OK ||
+        if (archive_read_support_filter_all(a) != ARCHIVE_OK ||
+            archive_read_support_format_raw(a) != ARCHIVE_OK ||
             archive_read_open_fd(a, fd, COPY_BUF_SIZE) != ARCHIVE_OK ||
             archive_read_next_header(a, &e) != ARCHIVE_OK) {
                 r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a) ?: "unreadable archive");
@@ -760,7 +765,8 @@ static int decompress(int fd, const char *tmp_dir, char *buf, cell_error_t *err)
                 la_ssize_t n = archive_read_data(a, buf, COPY_BUF_SIZE);
 
                 if (n < 0) {
-                        r = cell_error_plain(err, EINVAL, "%s", archive_error_string(a) ?: "unreadable archive");
+                        r = cell_error_plain(err, EINVAL, "%s",
+                                             archive_error_string(a) ?: "unreadable archive");
                         goto out;
                 }
                 if (n == 0)
