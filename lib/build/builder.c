@@ -26,6 +26,9 @@
 #include "store.h"
 #include "strutil.h"
 
+/* The PATH BuildKit gives a stage whose image sets none. */
+#define BUILD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* ARGs every build knows without declaring them (Docker's predefined ones). */
 static const char *const predefined_args[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
                                               "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy",
@@ -191,7 +194,10 @@ static int load_image(builder_t *b, const char *ref, storage_image_t *ret, cell_
 /* A scratch stage's starting point: an empty config, no layers. */
 static int scratch_image(storage_image_t *ret, cell_error_t *err)
 {
-        static const char empty[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+        /* BuildKit's empty image has a WorkingDir of "/" and the default
+         * PATH. */
+        static const char empty[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+                                    "\"Env\":[\"PATH=" BUILD_DEFAULT_PATH "\"],\"WorkingDir\":\"/\"},"
                                     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 
         storage_image_clear(ret);
@@ -1343,6 +1349,17 @@ static int build_stage(builder_t *b, size_t s, cell_error_t *err)
         }
         if (r < 0)
                 return instr_error(b, from, err);
+        if (!kv_value(st->img.config->config.env, "PATH")) {
+                /* BuildKit makes sure every stage has a PATH, appended to
+                 * the image's ENV: the stage starts from that config. */
+                if (kv_set(&st->img.config->config.env, "PATH", BUILD_DEFAULT_PATH) < 0)
+                        return cell_error_set(err, ENOMEM, "build");
+                if (st->img.id[0]) {
+                        st->img.id[0] = '\0';
+                        if (ensure_image(b, st, err) < 0)
+                                return instr_error(b, from, err);
+                }
+        }
         if (!b->o->quiet)
                 fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
         for (size_t i = ds->first + 1; i < ds->first + ds->count; i++) {
