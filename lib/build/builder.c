@@ -38,6 +38,7 @@ typedef struct stage_state {
         storage_image_t img; /* the current image; img.id "" before the first one is written */
         char **args;         /* the ARGs in scope: NAME=VALUE, or NAME when declared without a value */
         bool built;
+        bool cmd_set; /* a CMD of this stage's own (ENTRYPOINT keeps it) */
 } stage_state_t;
 
 typedef struct builder {
@@ -1148,13 +1149,17 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 if (in->kind == DOCKERFILE_CMD) {
                         strv_free(rc->cmd);
                         rc->cmd = argv;
+                        st->cmd_set = true;
                 } else if (in->kind == DOCKERFILE_ENTRYPOINT) {
                         strv_free(rc->entrypoint);
                         rc->entrypoint = argv;
-                        /* Docker: a new ENTRYPOINT drops the CMD it
-                         * inherited from the base image. */
-                        strv_free(rc->cmd);
-                        rc->cmd = NULL;
+                        /* Docker: a new ENTRYPOINT drops the CMD the stage
+                         * inherited from its base, not one the stage set
+                         * itself before it. */
+                        if (!st->cmd_set) {
+                                strv_free(rc->cmd);
+                                rc->cmd = NULL;
+                        }
                 } else {
                         strv_free(rc->shell);
                         rc->shell = argv;
