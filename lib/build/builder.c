@@ -1057,6 +1057,36 @@ static int sorted_add(char ***v, const char *s)
         return 0;
 }
 
+/* EXPOSE PORT[-END][/PROTO]: a range is one port each, as docker's
+ * nat.ParsePortSpecs gives them; the protocol defaults to tcp. */
+static int expose_add(image_run_config_t *rc, const char *word, cell_error_t *err)
+{
+        const char *slash = strchr(word, '/');
+        const char *proto = slash ? slash + 1 : "tcp";
+        char *end = NULL;
+        unsigned long lo, hi;
+
+        lo = strtoul(word, &end, 10);
+        hi = lo;
+        if (end != word && *end == '-') {
+                const char *p = end + 1;
+
+                hi = strtoul(p, &end, 10);
+                if (end == p)
+                        end = (char *)word;
+        }
+        if (end == word || (*end != '\0' && *end != '/') || !word[0] || word[0] == '-' || lo > 65535 ||
+            hi > 65535 || hi < lo || !*proto)
+                return cell_error_plain(err, EINVAL, "EXPOSE: invalid port \"%s\"", word);
+        for (unsigned long port = lo; port <= hi; port++) {
+                _cleanup_free_ char *p = str_printf("%lu/%s", port, proto);
+
+                if (!p || sorted_add(&rc->exposed_ports, p) < 0)
+                        return cell_error_set(err, ENOMEM, "EXPOSE");
+        }
+        return 0;
+}
+
 static char **strv_dup_or_empty(char *const *v)
 {
         char **out = calloc(1, sizeof(*out));
@@ -1111,12 +1141,7 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                                         r = sorted_add(&rc->volumes, words[j]);
                                         continue;
                                 }
-                                p = strchr(words[j], '/') ? strdup(words[j]) : str_printf("%s/tcp", words[j]);
-                                if (!p || strspn(p, "0123456789") == 0)
-                                        r = cell_error_plain(err, EINVAL, "EXPOSE: invalid port \"%s\"",
-                                                             words[j]);
-                                else
-                                        r = sorted_add(&rc->exposed_ports, p);
+                                r = expose_add(rc, words[j], err);
                         }
                 }
                 break;
