@@ -469,8 +469,9 @@ static int from_root(builder_t *b, const char *from, char ret_cid[ENGINE_ID_LEN 
  * from the layer again: a secret's place must not stay in the image). */
 typedef struct run_mounts {
         json_t *mounts;
-        char **lent;  /* container ids */
-        char **stubs; /* absolute paths in the container, made for a mount */
+        char **lent;   /* container ids */
+        char **stubs;  /* absolute paths in the container, made for a mount */
+        char **leaves; /* the same, but the directories made above them stay */
 } run_mounts_t;
 
 static void run_mounts_clear(builder_t *b, run_mounts_t *rm)
@@ -480,6 +481,7 @@ static void run_mounts_clear(builder_t *b, run_mounts_t *rm)
                 drop_container(b, rm->lent[i]);
         strv_free(rm->lent);
         strv_free(rm->stubs);
+        strv_free(rm->leaves);
         memset(rm, 0, sizeof(*rm));
 }
 
@@ -626,9 +628,19 @@ static int run_mounts_make(builder_t *b, stage_state_t *st, const dockerfile_ins
                 }
                 if (!j || json_array_append_new(rm->mounts, j) < 0)
                         return cell_error_set(err, ENOMEM, "--mount");
-                if (strv_push(&rm->stubs, target) < 0)
+                /* BuildKit (docker 20.10) leaves the mount points of bind,
+                 * cache and tmpfs mounts in the layer (empty directories
+                 * when the image had none); of a secret's it removes the
+                 * file but keeps the directories made for it
+                 * (/run/secrets). */
+                if (m->type == DOCKERFILE_MOUNT_SECRET && strv_push(&rm->leaves, target) < 0)
                         return cell_error_set(err, ENOMEM, "--mount");
         }
+        /* The runtime makes these as mount points for the host's files when
+         * the image lacks them; BuildKit's RUN leaves none of them behind. */
+        if (strv_push(&rm->stubs, "/etc/hosts") < 0 || strv_push(&rm->stubs, "/etc/resolv.conf") < 0 ||
+            strv_push(&rm->stubs, "/etc/hostname") < 0)
+                return cell_error_set(err, ENOMEM, "--mount");
         return 0;
 }
 
@@ -661,6 +673,14 @@ static int stubs_keep_missing(builder_t *b, const char *cid, run_mounts_t *rm, c
                                 break;
                         *slash = '\0';
                 }
+        }
+        for (size_t i = 0; rm->leaves && rm->leaves[i]; i++) {
+                int fd = fs_open_in_root(root, rm->leaves[i], O_PATH | O_CLOEXEC, 0, NULL);
+
+                if (fd >= 0)
+                        close(fd);
+                else if (strv_push(&missing, rm->leaves[i]) < 0)
+                        return cell_error_set(err, ENOMEM, "--mount");
         }
         strv_free(rm->stubs);
         rm->stubs = steal_pointer(&missing);
