@@ -1006,12 +1006,18 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
                 return -1;
         if (cache_get(b, st, key))
                 return 1;
-        free(rc->working_dir);
-        rc->working_dir = strdup(abs);
-        if (!rc->working_dir)
-                return cell_error_set(err, ENOMEM, "build");
+        /* The container has the parent's working directory: with the new
+         * one the engine would make it at create time, outside the layer
+         * committed here. */
         if (step_container(b, st, NULL, NULL, cid, err) < 0)
                 return -1;
+        rc = &st->img.config->config; /* step_container may have reloaded it */
+        free(rc->working_dir);
+        rc->working_dir = strdup(abs);
+        if (!rc->working_dir) {
+                drop_container(b, cid);
+                return cell_error_set(err, ENOMEM, "build");
+        }
         merged = engine_container_path(b->e, cid, "merged");
         root = merged ? open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         if (root < 0) {
@@ -1029,7 +1035,44 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
                 drop_container(b, cid);
                 r = write_step(b, st, what, NULL, NULL, err);
         } else {
+                _cleanup_strv_ char **made = NULL;
+
+                /* BuildKit makes the missing directories as the stage's
+                 * USER (its uid and primary group from the image's
+                 * passwd): note which are missing, make them, chown them. */
+                for (_cleanup_free_ char *p = strdup(abs); p && strlen(p) > 1;) {
+                        int fd = fs_open_in_root(root, p, O_PATH | O_CLOEXEC, 0, NULL);
+                        char *slash;
+
+                        if (fd >= 0) {
+                                close(fd);
+                                break;
+                        }
+                        if (strv_push(&made, p) < 0) {
+                                drop_container(b, cid);
+                                return cell_error_set(err, ENOMEM, "WORKDIR");
+                        }
+                        slash = strrchr(p, '/');
+                        if (!slash)
+                                break;
+                        *slash = '\0';
+                }
                 r = fs_mkdir_p_in_root(root, abs, 0755, err);
+                if (r >= 0 && rc->user && *rc->user && made) {
+                        engine_user_t u = {0};
+
+                        r = engine_user_resolve(root, rc->user, &u, err);
+                        for (size_t i = 0; r >= 0 && made[i]; i++) {
+                                int fd = fs_open_in_root(root, made[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+                                                         err);
+
+                                if (fd < 0 || fchown(fd, u.uid, u.gid) < 0)
+                                        r = fd < 0 ? -1 : cell_error_errno(err, "chown %s", made[i]);
+                                if (fd >= 0)
+                                        close(fd);
+                        }
+                        engine_user_clear(&u);
+                }
                 if (r >= 0)
                         r = commit_container(b, st, cid, what, err);
                 drop_container(b, cid);
