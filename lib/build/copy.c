@@ -606,6 +606,10 @@ static int copy_dir(copier_t *c, int sdir, const char *sname, const struct stat 
                  * directory exists in the copy only to hold that. */
                 if (n == 0 && made && unlinkat(dparent, dname, AT_REMOVEDIR) < 0)
                         return cell_error_errno(err, "remove /%s", rel);
+                /* BuildKit gives it the source directory's mode and owner
+                 * all the same. */
+                if (n > 0 && made && finish_meta(c, dfd, st, rel, err) < 0)
+                        return -1;
                 return n;
         }
         if (finish_meta(c, dfd, st, rel, err) < 0)
@@ -827,18 +831,17 @@ static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, cell_er
 }
 
 /* A directory source: its contents go into dfd. A directory made here for
- * it takes the source directory's mode, owner and times, as BuildKit gives
- * them; one that existed keeps its own. */
-static int copy_dir_into(copier_t *c, int sfd, const struct stat *st, int dfd, const char *rel, bool made,
-                         cell_error_t *err)
+ * it keeps what mkdir_dest gave it (0755, owned by --chown or root), not
+ * the source directory's mode or --chmod: so docker 20.10's BuildKit
+ * makes it (COPY --chmod=600 dir /new/ gives a 0755 /new). One that
+ * existed keeps its own. */
+static int copy_dir_into(copier_t *c, int sfd, int dfd, const char *rel, cell_error_t *err)
 {
         _cleanup_close_ int sdir = open_entry(sfd, NULL, O_RDONLY | O_DIRECTORY);
 
         if (sdir < 0)
                 return cell_error_errno(err, "open /%s", rel);
         if (copy_contents(c, sdir, dfd, rel, 0, err) < 0)
-                return -1;
-        if (made && finish_meta(c, dfd, st, rel, err) < 0)
                 return -1;
         return 0;
 }
@@ -864,7 +867,6 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
         _cleanup_free_ char *clean = clean_rel(path);
         _cleanup_close_ int sfd = -1, dfd = -1;
         struct stat st;
-        bool made = false;
         int r;
 
         if (!clean)
@@ -875,11 +877,10 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
         if (sfd < 0 || fstat(sfd, &st) < 0)
                 return not_found(err, clean);
         if (S_ISDIR(st.st_mode)) {
-                dfd = mkdir_dest(dst_rootfd, dest, c->o, &made, err);
+                dfd = mkdir_dest(dst_rootfd, dest, c->o, NULL, err);
                 if (dfd < 0)
                         return -1;
-                r = copy_dir_into(c, sfd, &st, dfd, clean, made, err);
-                return r;
+                return copy_dir_into(c, sfd, dfd, clean, err);
         }
         if (c->o->add && S_ISREG(st.st_mode)) {
                 _cleanup_close_ int probe = open_entry(sfd, NULL, O_RDONLY | O_NOCTTY);
