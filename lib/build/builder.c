@@ -39,6 +39,11 @@ typedef struct stage_state {
         char **args;         /* the ARGs in scope: NAME=VALUE, or NAME when declared without a value */
         bool built;
         bool cmd_set; /* a CMD of this stage's own (ENTRYPOINT keeps it) */
+        /* ARGs with a value set after the last ENV of their name: BuildKit
+         * keeps one environment per stage, in which an ARG declared later
+         * overrides the image's ENV of that name (for substitution and for
+         * RUN, not in the image's config); a later ENV overrides it again. */
+        char **arg_env;
 } stage_state_t;
 
 typedef struct builder {
@@ -92,6 +97,21 @@ static const char *kv_value(char *const *v, const char *name)
                 if (strncmp(v[i], name, n) == 0 && v[i][n] == '=')
                         return v[i] + n + 1;
         return NULL;
+}
+
+/* Remove NAME=... from a vector, if there. */
+static void kv_unset(char **v, const char *name)
+{
+        size_t n = strlen(name), j = 0;
+
+        for (size_t i = 0; v && v[i]; i++) {
+                if (strncmp(v[i], name, n) == 0 && v[i][n] == '=')
+                        free(v[i]);
+                else
+                        v[j++] = v[i];
+        }
+        if (v)
+                v[j] = NULL;
 }
 
 /* Set NAME (to "NAME=VALUE", or bare NAME when value is NULL) in a vector. */
@@ -150,22 +170,26 @@ static char *time_string(const builder_t *b)
 }
 
 typedef struct lookup_ctx {
+        char *const *arg_env;
         char *const *env;
         char *const *args;
 } lookup_ctx_t;
 
-/* ENV wins over an ARG of the same name, as in Docker. */
+/* Whichever of ENV and ARG set the name last wins (stage_state_t.arg_env). */
 static const char *lookup(const char *name, void *ud)
 {
         const lookup_ctx_t *l = ud;
-        const char *v = kv_value(l->env, name);
+        const char *v = kv_value(l->arg_env, name);
 
+        if (!v)
+                v = kv_value(l->env, name);
         return v ? v : kv_value(l->args, name);
 }
 
 static int expand(const builder_t *b, const stage_state_t *st, const char *in, char **ret, cell_error_t *err)
 {
-        lookup_ctx_t l = {.env = st ? st->img.config->config.env : NULL,
+        lookup_ctx_t l = {.arg_env = st ? st->arg_env : NULL,
+                          .env = st ? st->img.config->config.env : NULL,
                           .args = st ? st->args : b->global_args};
 
         return dockerfile_expand(in, b->df->escape, lookup, &l, ret, err);
@@ -174,7 +198,7 @@ static int expand(const builder_t *b, const stage_state_t *st, const char *in, c
 static int expand_words(const builder_t *b, const stage_state_t *st, const char *in, char ***ret,
                         cell_error_t *err)
 {
-        lookup_ctx_t l = {.env = st->img.config->config.env, .args = st->args};
+        lookup_ctx_t l = {.arg_env = st->arg_env, .env = st->img.config->config.env, .args = st->args};
 
         return dockerfile_expand_words(in, b->df->escape, lookup, &l, ret, err);
 }
@@ -269,6 +293,14 @@ static int cache_key(const builder_t *b, const stage_state_t *st, const char *wh
         if (sorted)
                 qsort(sorted, strv_length(sorted), sizeof(*sorted), cmp_str);
         args = sorted ? join(sorted, "\n") : strdup("");
+        {
+                /* Which ARGs override an ENV changes what a step sees. */
+                _cleanup_free_ char *over = st->arg_env ? join(st->arg_env, "\n") : NULL;
+                char *both = args ? str_printf("%s\narg_env:%s", args, over ? over : "") : NULL;
+
+                free(args);
+                args = both;
+        }
         text = str_printf("cell-build-cache-v1\nparent=%s\nstep=%s\nargs=%s\nextra=%s\nsde=%lld\n",
                           st->img.id[0] ? st->img.id : "scratch", what, args ? args : "", extra ? extra : "",
                           (long long)b->o->source_date_epoch);
@@ -347,8 +379,17 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
         }
         /* Only now: ensure_image may replace st->img (and free its config). */
         rc = &st->img.config->config;
-        /* RUN sees the ARGs in scope as environment, below the image's ENV. */
-        env = strv_json(rc->env);
+        /* RUN sees the ARGs in scope as environment, below the image's ENV
+         * unless set after it (arg_env). */
+        env = json_array();
+        for (size_t i = 0; rc->env && rc->env[i]; i++) {
+                _cleanup_free_ char *name = strndup(rc->env[i], strcspn(rc->env[i], "="));
+                const char *over = name ? kv_value(st->arg_env, name) : NULL;
+                _cleanup_free_ char *item = over ? str_printf("%s=%s", name, over) : strdup(rc->env[i]);
+
+                if (item)
+                        json_array_append_new(env, json_string(item));
+        }
         for (size_t i = 0; st->args && st->args[i]; i++) {
                 const char *eq = strchr(st->args[i], '=');
                 _cleanup_free_ char *name = eq ? strndup(st->args[i], (size_t)(eq - st->args[i])) : NULL;
@@ -1171,15 +1212,25 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
         int r = 0;
 
         switch (in->kind) {
-        case DOCKERFILE_ENV:
+        case DOCKERFILE_ENV: {
+                /* Every value is expanded before any is set: `ENV A=1
+                 * B=$A` gives B what A was before the line, as BuildKit. */
+                _cleanup_strv_ char **vals = NULL;
+
                 for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
                         _cleanup_free_ char *v = NULL;
 
                         r = expand(b, st, in->kvs[i].value ? in->kvs[i].value : "", &v, err);
-                        if (r == 0 && kv_set(&rc->env, in->kvs[i].key, v) < 0)
+                        if (r == 0 && strv_push(&vals, v) < 0)
                                 r = cell_error_set(err, ENOMEM, "ENV");
                 }
+                for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
+                        if (kv_set(&rc->env, in->kvs[i].key, vals[i]) < 0)
+                                r = cell_error_set(err, ENOMEM, "ENV");
+                        kv_unset(st->arg_env, in->kvs[i].key);
+                }
                 break;
+        }
         case DOCKERFILE_LABEL:
                 for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
                         _cleanup_free_ char *k = NULL, *v = NULL;
@@ -1353,6 +1404,8 @@ static int do_arg(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in,
                         v = kv_value(b->global_args, name);
                 }
                 if (kv_set(st ? &st->args : &b->global_args, name, given || v ? v : NULL) < 0)
+                        return cell_error_set(err, ENOMEM, "ARG");
+                if (st && (given || v) && kv_set(&st->arg_env, name, v ? v : "") < 0)
                         return cell_error_set(err, ENOMEM, "ARG");
         }
         return 0;
@@ -1655,6 +1708,7 @@ out:
         for (size_t i = 0; b.df && b.stages && i < b.df->n_stages; i++) {
                 storage_image_clear(&b.stages[i].img);
                 strv_free(b.stages[i].args);
+                strv_free(b.stages[i].arg_env);
         }
         free(b.stages);
         strv_free(b.global_args);
