@@ -1462,6 +1462,78 @@ static void step_line(builder_t *b, const dockerfile_instr_t *in)
                 fprintf(b->out, "Step %d/%d : %s\n", b->step, b->n_steps, in->original);
 }
 
+/* One instruction of a stage (not FROM). */
+static int run_instr(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+{
+        int r;
+
+        switch (in->kind) {
+        case DOCKERFILE_ARG:
+                r = do_arg(b, st, in, err);
+                break;
+        case DOCKERFILE_RUN:
+                r = do_run(b, st, in, err);
+                break;
+        case DOCKERFILE_COPY:
+        case DOCKERFILE_ADD:
+                r = do_copy(b, st, in, err);
+                break;
+        case DOCKERFILE_WORKDIR:
+                r = do_workdir(b, st, in, err);
+                break;
+        default:
+                r = do_meta(b, st, in, err);
+                break;
+        }
+        if (r < 0)
+                return -1;
+        if (!b->o->quiet && in->kind != DOCKERFILE_ARG) {
+                if (r == 1)
+                        fprintf(b->out, " ---> Using cache\n");
+                fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
+        }
+        return 0;
+}
+
+/* The base image's ONBUILD triggers run first, as instructions of the
+ * stage, and the stage's image no longer carries them (BuildKit runs them
+ * when a stage starts FROM an image or an earlier stage that has them). */
+static int run_triggers(builder_t *b, stage_state_t *st, cell_error_t *err)
+{
+        char **triggers = st->img.config->config.on_build;
+        _cleanup_free_ char *body = NULL, *text = NULL;
+        dockerfile_t *df = NULL;
+        int r = 0;
+
+        if (!triggers || !triggers[0])
+                return 0;
+        body = join(triggers, "\n");
+        text = body ? str_printf("FROM scratch\n%s\n", body) : NULL;
+        if (!text)
+                return cell_error_set(err, ENOMEM, "ONBUILD");
+        if (dockerfile_parse(text, strlen(text), "ONBUILD", &df, err) < 0)
+                return -1;
+        /* The triggers taken off the config first, so that their steps'
+         * images do not carry them. */
+        st->img.config->config.on_build = NULL;
+        strv_free(triggers);
+        if (st->img.id[0]) {
+                st->img.id[0] = '\0';
+                r = ensure_image(b, st, err);
+        }
+        for (size_t i = 1; r >= 0 && i < df->n_instrs; i++) {
+                const dockerfile_instr_t *in = &df->instrs[i];
+
+                if (!b->o->quiet)
+                        fprintf(b->out, "Trigger: %s\n", in->original);
+                r = run_instr(b, st, in, err);
+                if (r < 0)
+                        cell_error_prefix(err, "ONBUILD %s", in->original);
+        }
+        dockerfile_free(df);
+        return r < 0 ? -1 : 0;
+}
+
 static int build_stage(builder_t *b, size_t s, cell_error_t *err)
 {
         const dockerfile_stage_t *ds = &b->df->stages[s];
@@ -1508,35 +1580,14 @@ static int build_stage(builder_t *b, size_t s, cell_error_t *err)
         }
         if (!b->o->quiet)
                 fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
+        if (run_triggers(b, st, err) < 0)
+                return instr_error(b, from, err);
         for (size_t i = ds->first + 1; i < ds->first + ds->count; i++) {
                 const dockerfile_instr_t *in = &b->df->instrs[i];
 
                 step_line(b, in);
-                switch (in->kind) {
-                case DOCKERFILE_ARG:
-                        r = do_arg(b, st, in, err);
-                        break;
-                case DOCKERFILE_RUN:
-                        r = do_run(b, st, in, err);
-                        break;
-                case DOCKERFILE_COPY:
-                case DOCKERFILE_ADD:
-                        r = do_copy(b, st, in, err);
-                        break;
-                case DOCKERFILE_WORKDIR:
-                        r = do_workdir(b, st, in, err);
-                        break;
-                default:
-                        r = do_meta(b, st, in, err);
-                        break;
-                }
-                if (r < 0)
+                if (run_instr(b, st, in, err) < 0)
                         return instr_error(b, in, err);
-                if (!b->o->quiet && in->kind != DOCKERFILE_ARG) {
-                        if (r == 1)
-                                fprintf(b->out, " ---> Using cache\n");
-                        fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
-                }
         }
         st->built = true;
         return 0;
