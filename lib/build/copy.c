@@ -822,6 +822,14 @@ static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, cell_er
         else if (layer_apply(xfd, tar, &lo, NULL, err) < 0)
                 r = cell_error_prefix(err, "ADD /%s", rel);
         else {
+                build_copy_opts_t o = *c->o;
+
+                /* docker 20.10's BuildKit gives unpacked files the
+                 * archive's owners and modes even with --chown and
+                 * --chmod (the directory made for them takes --chown). */
+                o.have_chown = false;
+                o.have_chmod = false;
+                unpacked.o = &o;
                 unpacked.ig = NULL;
                 unpacked.keep_owner = true;
                 r = copy_contents(&unpacked, xfd, dfd, ".", 0, err);
