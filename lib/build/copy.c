@@ -924,6 +924,50 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
         return r < 0 ? r : 0;
 }
 
+/* A destination that is a symlink (dangling or not) is followed, as
+ * BuildKit resolves the destination path: COPY f /link writes the file
+ * where the link points, and the link stays. The target is taken as a path
+ * inside the root (an absolute target from the root, ".." stopping there),
+ * so it cannot leave it. Returns the resolved path (cdest itself when it is
+ * no link), newly allocated; NULL when out of memory. */
+static char *resolve_dest_link(int rootfd, const char *cdest)
+{
+        _cleanup_free_ char *cur = strdup(cdest);
+
+        for (int hops = 0; cur && hops < 40; hops++) {
+                _cleanup_free_ char *parent = strdup(cur);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+                const char *name = slash ? slash + 1 : cur;
+                _cleanup_close_ int pfd = -1;
+                char target[PATH_MAX + 1];
+                struct stat st;
+                ssize_t k;
+                char *next;
+
+                if (!parent)
+                        return NULL;
+                if (slash)
+                        *slash = '\0';
+                pfd = open_in_root(rootfd, slash ? parent : "/", O_PATH | O_DIRECTORY);
+                if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+                        break;
+                k = readlinkat(pfd, name, target, sizeof(target) - 1);
+                if (k <= 0)
+                        break;
+                target[k] = '\0';
+                if (target[0] == '/' || !slash)
+                        next = clean_rel(target);
+                else {
+                        _cleanup_free_ char *joined = str_printf("%s/%s", parent, target);
+
+                        next = joined ? clean_rel(joined) : NULL;
+                }
+                free(cur);
+                cur = next;
+        }
+        return steal_pointer(&cur);
+}
+
 int build_copy(int src_rootfd, const dockerignore_t *ig, char *const *paths, int dst_rootfd, const char *dest,
                const build_copy_opts_t *o, cell_error_t *err)
 {
@@ -947,6 +991,14 @@ int build_copy(int src_rootfd, const dockerignore_t *ig, char *const *paths, int
         if (c.o->add && image_archive_ready(err) < 0)
                 return cell_error_prefix(err, "ADD");
         to_dir = n > 1 || dest_says_dir(dest) || str_eq(cdest, ".");
+        if (!to_dir) {
+                char *r = resolve_dest_link(dst_rootfd, cdest);
+
+                if (!r)
+                        return cell_error_set(err, ENOMEM, "copy");
+                free(cdest);
+                cdest = r;
+        }
         if (!to_dir) {
                 _cleanup_close_ int fd = open_in_root(dst_rootfd, cdest, O_PATH | O_DIRECTORY);
 
