@@ -208,6 +208,48 @@ static int instr_error(const builder_t *b, const dockerfile_instr_t *in, cell_er
         return cell_error_prefix(err, "%s:%d", b->df->name, in->line);
 }
 
+/* The owner BuildKit gives files and directories for USER or --chown
+ * USER[:GROUP]: a user name is looked up in the image's etc/passwd (its uid
+ * and primary gid), a numeric user is taken as it is with the same number
+ * as its gid (no lookup); a group, by name from etc/group or by number,
+ * replaces the gid. */
+static int buildkit_owner(int rootfd, const char *spec, uid_t *ret_uid, gid_t *ret_gid, cell_error_t *err)
+{
+        _cleanup_free_ char *user = strdup(spec);
+        char *group = user ? strchr(user, ':') : NULL;
+        engine_user_t u = {0};
+
+        if (!user)
+                return cell_error_set(err, ENOMEM, "user %s", spec);
+        if (group)
+                *group++ = '\0';
+        if (*user && strspn(user, "0123456789") == strlen(user)) {
+                unsigned long n = strtoul(user, NULL, 10);
+
+                if (n > UINT32_MAX - 1)
+                        return cell_error_plain(err, ERANGE, "user %s: out of range", user);
+                *ret_uid = (uid_t)n;
+                *ret_gid = (gid_t)n;
+        } else {
+                if (engine_user_resolve(rootfd, user, &u, err) < 0)
+                        return -1;
+                *ret_uid = u.uid;
+                *ret_gid = u.gid;
+                engine_user_clear(&u);
+        }
+        if (group && *group) {
+                _cleanup_free_ char *g = str_printf("0:%s", group);
+
+                if (!g)
+                        return cell_error_set(err, ENOMEM, "group %s", group);
+                if (engine_user_resolve(rootfd, g, &u, err) < 0)
+                        return -1;
+                *ret_gid = u.gid;
+                engine_user_clear(&u);
+        }
+        return 0;
+}
+
 /* ---- images ---- */
 
 static int load_image(builder_t *b, const char *ref, storage_image_t *ret, cell_error_t *err)
@@ -997,17 +1039,12 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 goto out;
         }
         if (chown) {
-                engine_user_t u = {0};
-
                 /* Names are the image's, from its /etc/passwd and group. */
-                if (engine_user_resolve(dst_fd, chown, &u, err) < 0) {
+                if (buildkit_owner(dst_fd, chown, &co.uid, &co.gid, err) < 0) {
                         drop_container(b, cid);
                         goto out;
                 }
                 co.have_chown = true;
-                co.uid = u.uid;
-                co.gid = u.gid;
-                engine_user_clear(&u);
         }
         co.add = add;
         co.workdir = st->img.config->config.working_dir;
@@ -1100,19 +1137,19 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
                 }
                 r = fs_mkdir_p_in_root(root, abs, 0755, err);
                 if (r >= 0 && rc->user && *rc->user && made) {
-                        engine_user_t u = {0};
+                        uid_t uid = 0;
+                        gid_t gid = 0;
 
-                        r = engine_user_resolve(root, rc->user, &u, err);
+                        r = buildkit_owner(root, rc->user, &uid, &gid, err);
                         for (size_t i = 0; r >= 0 && made[i]; i++) {
                                 int fd = fs_open_in_root(root, made[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
                                                          err);
 
-                                if (fd < 0 || fchown(fd, u.uid, u.gid) < 0)
+                                if (fd < 0 || fchown(fd, uid, gid) < 0)
                                         r = fd < 0 ? -1 : cell_error_errno(err, "chown %s", made[i]);
                                 if (fd >= 0)
                                         close(fd);
                         }
-                        engine_user_clear(&u);
                 }
                 if (r >= 0)
                         r = commit_container(b, st, cid, what, err);
