@@ -1,4 +1,5 @@
 /* cell: `cell build` (see builder.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -1222,7 +1223,12 @@ static int expose_add(image_run_config_t *rc, const char *word, cell_error_t *er
         for (unsigned long port = lo; port <= hi; port++) {
                 _cleanup_free_ char *p = str_printf("%lu/%s", port, proto);
 
-                if (!p || sorted_add(&rc->exposed_ports, p) < 0)
+                if (!p)
+                        return cell_error_set(err, ENOMEM, "EXPOSE");
+                /* The protocol in lower case (80/TCP is 80/tcp), as docker. */
+                for (char *c = strchr(p, '/'); *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+                if (sorted_add(&rc->exposed_ports, p) < 0)
                         return cell_error_set(err, ENOMEM, "EXPOSE");
         }
         return 0;
