@@ -1061,6 +1061,44 @@ out:
         return r < 0 ? -1 : r;
 }
 
+/* An absolute path cleaned as Go's path.Clean: no "." or ".." elements
+ * (".." at the root stays there), no repeated or trailing slashes. */
+static char *clean_abs(const char *p)
+{
+        size_t n = strlen(p);
+        char *out = malloc(n + 2);
+        size_t len = 0;
+
+        if (!out)
+                return NULL;
+        while (*p) {
+                const char *end;
+                size_t k;
+
+                while (*p == '/')
+                        p++;
+                end = strchrnul(p, '/');
+                k = (size_t)(end - p);
+                if (k == 0 || (k == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (k == 2 && p[0] == '.' && p[1] == '.') {
+                        while (len > 0 && out[len - 1] != '/')
+                                len--;
+                        if (len > 0)
+                                len--; /* the slash before the dropped element */
+                } else {
+                        out[len++] = '/';
+                        memcpy(out + len, p, k);
+                        len += k;
+                }
+                p = end;
+        }
+        if (len == 0)
+                out[len++] = '/';
+        out[len] = '\0';
+        return out;
+}
+
 /* WORKDIR makes its directory when the image lacks it, as docker's. */
 static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
 {
@@ -1074,10 +1112,16 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
 
         if (expand(b, st, in->args[0], &dir, err) < 0)
                 return -1;
-        if (dir[0] == '/')
-                abs = strdup(dir);
-        else
-                abs = str_printf("%s/%s", rc->working_dir && *rc->working_dir ? rc->working_dir : "", dir);
+        {
+                /* Cleaned, as docker's (WORKDIR /a/../b is /b). */
+                _cleanup_free_ char *raw =
+                        dir[0] == '/'
+                                ? strdup(dir)
+                                : str_printf("%s/%s",
+                                             rc->working_dir && *rc->working_dir ? rc->working_dir : "", dir);
+
+                abs = raw ? clean_abs(raw) : NULL;
+        }
         what = abs ? str_printf("WORKDIR %s", abs) : NULL;
         if (!what)
                 return cell_error_set(err, ENOMEM, "build");
