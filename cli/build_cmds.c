@@ -103,6 +103,27 @@ static bool looks_like_archive(const char *p, size_t n)
                (n >= 3 && memcmp(p, "BZh", 3) == 0);
 }
 
+/* --secret id=ID,src=FILE with a relative FILE: docker reads it relative to
+ * the current directory, so it is made absolute here, where that is known. */
+static char *secret_abs(const char *v)
+{
+        const char *src = NULL;
+        _cleanup_free_ char *cwd = NULL;
+
+        for (const char *f = v; f && *f; f = strchr(f, ',') ? strchr(f, ',') + 1 : NULL) {
+                if (str_has_prefix(f, "src="))
+                        src = f + 4;
+                else if (str_has_prefix(f, "source="))
+                        src = f + 7;
+        }
+        if (!src || *src == '/' || *src == ',' || !*src)
+                return strdup(v);
+        cwd = getcwd(NULL, 0);
+        if (!cwd)
+                return NULL;
+        return str_printf("%.*s%s/%s", (int)(src - v), v, cwd, src);
+}
+
 static int fail(const char *msg)
 {
         fprintf(stderr, "ERROR: %s\n", msg);
@@ -171,10 +192,13 @@ int cmd_engine_build(const cli_global_t *g, int argc, char **argv)
                         if (!str_eq(v, "plain") && !str_eq(v, "tty") && !str_eq(v, "auto"))
                                 return fail("--progress: plain, tty or auto");
                         break;
-                case O_SECRET:
-                        if (!strstr(v, "id=") || strv_push(&secrets, v) < 0)
+                case O_SECRET: {
+                        _cleanup_free_ char *abs = secret_abs(v);
+
+                        if (!strstr(v, "id=") || !abs || strv_push(&secrets, abs) < 0)
                                 return fail("--secret: id=ID,src=FILE is expected");
                         break;
+                }
                 default:
                         break;
                 }

@@ -1,4 +1,5 @@
 /* cell: `cell build` (see builder.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +29,9 @@
 #include "store.h"
 #include "strutil.h"
 
+/* The PATH BuildKit gives a stage whose image sets none. */
+#define BUILD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* ARGs every build knows without declaring them (Docker's predefined ones). */
 static const char *const predefined_args[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
                                               "FTP_PROXY",  "ftp_proxy",  "NO_PROXY",    "no_proxy",
@@ -38,6 +42,12 @@ typedef struct stage_state {
         char **args;         /* the ARGs in scope: NAME=VALUE, or NAME when declared without a value */
         bool built;
         int user_line; /* the line of the USER in effect (or of FROM): advice's */
+        bool cmd_set; /* a CMD of this stage's own (ENTRYPOINT keeps it) */
+        /* ARGs with a value set after the last ENV of their name: BuildKit
+         * keeps one environment per stage, in which an ARG declared later
+         * overrides the image's ENV of that name (for substitution and for
+         * RUN, not in the image's config); a later ENV overrides it again. */
+        char **arg_env;
 } stage_state_t;
 
 typedef struct builder {
@@ -96,6 +106,21 @@ static const char *kv_value(char *const *v, const char *name)
         return NULL;
 }
 
+/* Remove NAME=... from a vector, if there. */
+static void kv_unset(char **v, const char *name)
+{
+        size_t n = strlen(name), j = 0;
+
+        for (size_t i = 0; v && v[i]; i++) {
+                if (strncmp(v[i], name, n) == 0 && v[i][n] == '=')
+                        free(v[i]);
+                else
+                        v[j++] = v[i];
+        }
+        if (v)
+                v[j] = NULL;
+}
+
 /* Set NAME (to "NAME=VALUE", or bare NAME when value is NULL) in a vector. */
 static int kv_set(char ***v, const char *name, const char *value)
 {
@@ -152,22 +177,26 @@ static char *time_string(const builder_t *b)
 }
 
 typedef struct lookup_ctx {
+        char *const *arg_env;
         char *const *env;
         char *const *args;
 } lookup_ctx_t;
 
-/* ENV wins over an ARG of the same name, as in Docker. */
+/* Whichever of ENV and ARG set the name last wins (stage_state_t.arg_env). */
 static const char *lookup(const char *name, void *ud)
 {
         const lookup_ctx_t *l = ud;
-        const char *v = kv_value(l->env, name);
+        const char *v = kv_value(l->arg_env, name);
 
+        if (!v)
+                v = kv_value(l->env, name);
         return v ? v : kv_value(l->args, name);
 }
 
 static int expand(const builder_t *b, const stage_state_t *st, const char *in, char **ret, cell_error_t *err)
 {
-        lookup_ctx_t l = {.env = st ? st->img.config->config.env : NULL,
+        lookup_ctx_t l = {.arg_env = st ? st->arg_env : NULL,
+                          .env = st ? st->img.config->config.env : NULL,
                           .args = st ? st->args : b->global_args};
 
         return dockerfile_expand(in, b->df->escape, lookup, &l, ret, err);
@@ -176,7 +205,7 @@ static int expand(const builder_t *b, const stage_state_t *st, const char *in, c
 static int expand_words(const builder_t *b, const stage_state_t *st, const char *in, char ***ret,
                         cell_error_t *err)
 {
-        lookup_ctx_t l = {.env = st->img.config->config.env, .args = st->args};
+        lookup_ctx_t l = {.arg_env = st->arg_env, .env = st->img.config->config.env, .args = st->args};
 
         return dockerfile_expand_words(in, b->df->escape, lookup, &l, ret, err);
 }
@@ -184,6 +213,48 @@ static int expand_words(const builder_t *b, const stage_state_t *st, const char 
 static int instr_error(const builder_t *b, const dockerfile_instr_t *in, cell_error_t *err)
 {
         return cell_error_prefix(err, "%s:%d", b->df->name, in->line);
+}
+
+/* The owner BuildKit gives files and directories for USER or --chown
+ * USER[:GROUP]: a user name is looked up in the image's etc/passwd (its uid
+ * and primary gid), a numeric user is taken as it is with the same number
+ * as its gid (no lookup); a group, by name from etc/group or by number,
+ * replaces the gid. */
+static int buildkit_owner(int rootfd, const char *spec, uid_t *ret_uid, gid_t *ret_gid, cell_error_t *err)
+{
+        _cleanup_free_ char *user = strdup(spec);
+        char *group = user ? strchr(user, ':') : NULL;
+        engine_user_t u = {0};
+
+        if (!user)
+                return cell_error_set(err, ENOMEM, "user %s", spec);
+        if (group)
+                *group++ = '\0';
+        if (*user && strspn(user, "0123456789") == strlen(user)) {
+                unsigned long n = strtoul(user, NULL, 10);
+
+                if (n > UINT32_MAX - 1)
+                        return cell_error_plain(err, ERANGE, "user %s: out of range", user);
+                *ret_uid = (uid_t)n;
+                *ret_gid = (gid_t)n;
+        } else {
+                if (engine_user_resolve(rootfd, user, &u, err) < 0)
+                        return -1;
+                *ret_uid = u.uid;
+                *ret_gid = u.gid;
+                engine_user_clear(&u);
+        }
+        if (group && *group) {
+                _cleanup_free_ char *g = str_printf("0:%s", group);
+
+                if (!g)
+                        return cell_error_set(err, ENOMEM, "group %s", group);
+                if (engine_user_resolve(rootfd, g, &u, err) < 0)
+                        return -1;
+                *ret_gid = u.gid;
+                engine_user_clear(&u);
+        }
+        return 0;
 }
 
 /* ---- images ---- */
@@ -197,7 +268,10 @@ static int load_image(builder_t *b, const char *ref, storage_image_t *ret, cell_
 /* A scratch stage's starting point: an empty config, no layers. */
 static int scratch_image(storage_image_t *ret, cell_error_t *err)
 {
-        static const char empty[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},"
+        /* BuildKit's empty image has a WorkingDir of "/" and the default
+         * PATH. */
+        static const char empty[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+                                    "\"Env\":[\"PATH=" BUILD_DEFAULT_PATH "\"],\"WorkingDir\":\"/\"},"
                                     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 
         storage_image_clear(ret);
@@ -268,6 +342,14 @@ static int cache_key(const builder_t *b, const stage_state_t *st, const char *wh
         if (sorted)
                 qsort(sorted, strv_length(sorted), sizeof(*sorted), cmp_str);
         args = sorted ? join(sorted, "\n") : strdup("");
+        {
+                /* Which ARGs override an ENV changes what a step sees. */
+                _cleanup_free_ char *over = st->arg_env ? join(st->arg_env, "\n") : NULL;
+                char *both = args ? str_printf("%s\narg_env:%s", args, over ? over : "") : NULL;
+
+                free(args);
+                args = both;
+        }
         text = str_printf("cell-build-cache-v1\nparent=%s\nstep=%s\nargs=%s\nextra=%s\nsde=%lld\n",
                           st->img.id[0] ? st->img.id : "scratch", what, args ? args : "", extra ? extra : "",
                           (long long)b->o->source_date_epoch);
@@ -334,7 +416,7 @@ static json_t *strv_json(char *const *v)
 static int step_container(builder_t *b, stage_state_t *st, char *const *argv, json_t *mounts,
                           char ret_id[ENGINE_ID_LEN + 1], cell_error_t *err)
 {
-        const image_run_config_t *rc = &st->img.config->config;
+        const image_run_config_t *rc;
         json_t *config, *hc, *env;
         engine_create_req_t req;
         const char *net = b->o->network;
@@ -344,8 +426,19 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
                 json_decref(mounts);
                 return -1;
         }
-        /* RUN sees the ARGs in scope as environment, below the image's ENV. */
-        env = strv_json(rc->env);
+        /* Only now: ensure_image may replace st->img (and free its config). */
+        rc = &st->img.config->config;
+        /* RUN sees the ARGs in scope as environment, below the image's ENV
+         * unless set after it (arg_env). */
+        env = json_array();
+        for (size_t i = 0; rc->env && rc->env[i]; i++) {
+                _cleanup_free_ char *name = strndup(rc->env[i], strcspn(rc->env[i], "="));
+                const char *over = name ? kv_value(st->arg_env, name) : NULL;
+                _cleanup_free_ char *item = over ? str_printf("%s=%s", name, over) : strdup(rc->env[i]);
+
+                if (item)
+                        json_array_append_new(env, json_string(item));
+        }
         for (size_t i = 0; st->args && st->args[i]; i++) {
                 const char *eq = strchr(st->args[i], '=');
                 _cleanup_free_ char *name = eq ? strndup(st->args[i], (size_t)(eq - st->args[i])) : NULL;
@@ -466,8 +559,9 @@ static int from_root(builder_t *b, const char *from, char ret_cid[ENGINE_ID_LEN 
  * from the layer again: a secret's place must not stay in the image). */
 typedef struct run_mounts {
         json_t *mounts;
-        char **lent;  /* container ids */
-        char **stubs; /* absolute paths in the container, made for a mount */
+        char **lent;   /* container ids */
+        char **stubs;  /* absolute paths in the container, made for a mount */
+        char **leaves; /* the same, but the directories made above them stay */
 } run_mounts_t;
 
 static void run_mounts_clear(builder_t *b, run_mounts_t *rm)
@@ -477,6 +571,7 @@ static void run_mounts_clear(builder_t *b, run_mounts_t *rm)
                 drop_container(b, rm->lent[i]);
         strv_free(rm->lent);
         strv_free(rm->stubs);
+        strv_free(rm->leaves);
         memset(rm, 0, sizeof(*rm));
 }
 
@@ -623,9 +718,19 @@ static int run_mounts_make(builder_t *b, stage_state_t *st, const dockerfile_ins
                 }
                 if (!j || json_array_append_new(rm->mounts, j) < 0)
                         return cell_error_set(err, ENOMEM, "--mount");
-                if (strv_push(&rm->stubs, target) < 0)
+                /* BuildKit (docker 20.10) leaves the mount points of bind,
+                 * cache and tmpfs mounts in the layer (empty directories
+                 * when the image had none); of a secret's it removes the
+                 * file but keeps the directories made for it
+                 * (/run/secrets). */
+                if (m->type == DOCKERFILE_MOUNT_SECRET && strv_push(&rm->leaves, target) < 0)
                         return cell_error_set(err, ENOMEM, "--mount");
         }
+        /* The runtime makes these as mount points for the host's files when
+         * the image lacks them; BuildKit's RUN leaves none of them behind. */
+        if (strv_push(&rm->stubs, "/etc/hosts") < 0 || strv_push(&rm->stubs, "/etc/resolv.conf") < 0 ||
+            strv_push(&rm->stubs, "/etc/hostname") < 0)
+                return cell_error_set(err, ENOMEM, "--mount");
         return 0;
 }
 
@@ -658,6 +763,14 @@ static int stubs_keep_missing(builder_t *b, const char *cid, run_mounts_t *rm, c
                                 break;
                         *slash = '\0';
                 }
+        }
+        for (size_t i = 0; rm->leaves && rm->leaves[i]; i++) {
+                int fd = fs_open_in_root(root, rm->leaves[i], O_PATH | O_CLOEXEC, 0, NULL);
+
+                if (fd >= 0)
+                        close(fd);
+                else if (strv_push(&missing, rm->leaves[i]) < 0)
+                        return cell_error_set(err, ENOMEM, "--mount");
         }
         strv_free(rm->stubs);
         rm->stubs = steal_pointer(&missing);
@@ -997,17 +1110,12 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 goto out;
         }
         if (chown) {
-                engine_user_t u = {0};
-
                 /* Names are the image's, from its /etc/passwd and group. */
-                if (engine_user_resolve(dst_fd, chown, &u, err) < 0) {
+                if (buildkit_owner(dst_fd, chown, &co.uid, &co.gid, err) < 0) {
                         drop_container(b, cid);
                         goto out;
                 }
                 co.have_chown = true;
-                co.uid = u.uid;
-                co.gid = u.gid;
-                engine_user_clear(&u);
         }
         co.add = add;
         co.workdir = st->img.config->config.working_dir;
@@ -1025,6 +1133,44 @@ out:
         return r < 0 ? -1 : r;
 }
 
+/* An absolute path cleaned as Go's path.Clean: no "." or ".." elements
+ * (".." at the root stays there), no repeated or trailing slashes. */
+static char *clean_abs(const char *p)
+{
+        size_t n = strlen(p);
+        char *out = malloc(n + 2);
+        size_t len = 0;
+
+        if (!out)
+                return NULL;
+        while (*p) {
+                const char *end;
+                size_t k;
+
+                while (*p == '/')
+                        p++;
+                end = strchrnul(p, '/');
+                k = (size_t)(end - p);
+                if (k == 0 || (k == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (k == 2 && p[0] == '.' && p[1] == '.') {
+                        while (len > 0 && out[len - 1] != '/')
+                                len--;
+                        if (len > 0)
+                                len--; /* the slash before the dropped element */
+                } else {
+                        out[len++] = '/';
+                        memcpy(out + len, p, k);
+                        len += k;
+                }
+                p = end;
+        }
+        if (len == 0)
+                out[len++] = '/';
+        out[len] = '\0';
+        return out;
+}
+
 /* WORKDIR makes its directory when the image lacks it, as docker's. */
 static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
 {
@@ -1038,10 +1184,16 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
 
         if (expand(b, st, in->args[0], &dir, err) < 0)
                 return -1;
-        if (dir[0] == '/')
-                abs = strdup(dir);
-        else
-                abs = str_printf("%s/%s", rc->working_dir && *rc->working_dir ? rc->working_dir : "", dir);
+        {
+                /* Cleaned, as docker's (WORKDIR /a/../b is /b). */
+                _cleanup_free_ char *raw =
+                        dir[0] == '/'
+                                ? strdup(dir)
+                                : str_printf("%s/%s",
+                                             rc->working_dir && *rc->working_dir ? rc->working_dir : "", dir);
+
+                abs = raw ? clean_abs(raw) : NULL;
+        }
         what = abs ? str_printf("WORKDIR %s", abs) : NULL;
         if (!what)
                 return cell_error_set(err, ENOMEM, "build");
@@ -1049,12 +1201,18 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
                 return -1;
         if (cache_get(b, st, key))
                 return 1;
-        free(rc->working_dir);
-        rc->working_dir = strdup(abs);
-        if (!rc->working_dir)
-                return cell_error_set(err, ENOMEM, "build");
+        /* The container has the parent's working directory: with the new
+         * one the engine would make it at create time, outside the layer
+         * committed here. */
         if (step_container(b, st, NULL, NULL, cid, err) < 0)
                 return -1;
+        rc = &st->img.config->config; /* step_container may have reloaded it */
+        free(rc->working_dir);
+        rc->working_dir = strdup(abs);
+        if (!rc->working_dir) {
+                drop_container(b, cid);
+                return cell_error_set(err, ENOMEM, "build");
+        }
         merged = engine_container_path(b->e, cid, "merged");
         root = merged ? open(merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         if (root < 0) {
@@ -1072,7 +1230,44 @@ static int do_workdir(builder_t *b, stage_state_t *st, const dockerfile_instr_t 
                 drop_container(b, cid);
                 r = write_step(b, st, what, NULL, NULL, err);
         } else {
+                _cleanup_strv_ char **made = NULL;
+
+                /* BuildKit makes the missing directories as the stage's
+                 * USER (its uid and primary group from the image's
+                 * passwd): note which are missing, make them, chown them. */
+                for (_cleanup_free_ char *p = strdup(abs); p && strlen(p) > 1;) {
+                        int fd = fs_open_in_root(root, p, O_PATH | O_CLOEXEC, 0, NULL);
+                        char *slash;
+
+                        if (fd >= 0) {
+                                close(fd);
+                                break;
+                        }
+                        if (strv_push(&made, p) < 0) {
+                                drop_container(b, cid);
+                                return cell_error_set(err, ENOMEM, "WORKDIR");
+                        }
+                        slash = strrchr(p, '/');
+                        if (!slash)
+                                break;
+                        *slash = '\0';
+                }
                 r = fs_mkdir_p_in_root(root, abs, 0755, err);
+                if (r >= 0 && rc->user && *rc->user && made) {
+                        uid_t uid = 0;
+                        gid_t gid = 0;
+
+                        r = buildkit_owner(root, rc->user, &uid, &gid, err);
+                        for (size_t i = 0; r >= 0 && made[i]; i++) {
+                                int fd = fs_open_in_root(root, made[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
+                                                         err);
+
+                                if (fd < 0 || fchown(fd, uid, gid) < 0)
+                                        r = fd < 0 ? -1 : cell_error_errno(err, "chown %s", made[i]);
+                                if (fd >= 0)
+                                        close(fd);
+                        }
+                }
                 if (r >= 0)
                         r = commit_container(b, st, cid, what, err);
                 drop_container(b, cid);
@@ -1120,6 +1315,41 @@ static int sorted_add(char ***v, const char *s)
         return 0;
 }
 
+/* EXPOSE PORT[-END][/PROTO]: a range is one port each, as docker's
+ * nat.ParsePortSpecs gives them; the protocol defaults to tcp. */
+static int expose_add(image_run_config_t *rc, const char *word, cell_error_t *err)
+{
+        const char *slash = strchr(word, '/');
+        const char *proto = slash ? slash + 1 : "tcp";
+        char *end = NULL;
+        unsigned long lo, hi;
+
+        lo = strtoul(word, &end, 10);
+        hi = lo;
+        if (end != word && *end == '-') {
+                const char *p = end + 1;
+
+                hi = strtoul(p, &end, 10);
+                if (end == p)
+                        end = (char *)word;
+        }
+        if (end == word || (*end != '\0' && *end != '/') || !word[0] || word[0] == '-' || lo > 65535 ||
+            hi > 65535 || hi < lo || !*proto)
+                return cell_error_plain(err, EINVAL, "EXPOSE: invalid port \"%s\"", word);
+        for (unsigned long port = lo; port <= hi; port++) {
+                _cleanup_free_ char *p = str_printf("%lu/%s", port, proto);
+
+                if (!p)
+                        return cell_error_set(err, ENOMEM, "EXPOSE");
+                /* The protocol in lower case (80/TCP is 80/tcp), as docker. */
+                for (char *c = strchr(p, '/'); *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+                if (sorted_add(&rc->exposed_ports, p) < 0)
+                        return cell_error_set(err, ENOMEM, "EXPOSE");
+        }
+        return 0;
+}
+
 static char **strv_dup_or_empty(char *const *v)
 {
         char **out = calloc(1, sizeof(*out));
@@ -1141,17 +1371,27 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
         int r = 0;
 
         switch (in->kind) {
-        case DOCKERFILE_ENV:
+        case DOCKERFILE_ENV: {
+                /* Every value is expanded before any is set: `ENV A=1
+                 * B=$A` gives B what A was before the line, as BuildKit. */
+                _cleanup_strv_ char **vals = NULL;
+
                 for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
                         _cleanup_free_ char *v = NULL;
 
                         r = expand(b, st, in->kvs[i].value ? in->kvs[i].value : "", &v, err);
                         if (r == 0)
                                 build_advice_kv(&b->advice, b->df, in, in->kvs[i].key, v);
-                        if (r == 0 && kv_set(&rc->env, in->kvs[i].key, v) < 0)
+                        if (r == 0 && strv_push(&vals, v) < 0)
                                 r = cell_error_set(err, ENOMEM, "ENV");
                 }
+                for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
+                        if (kv_set(&rc->env, in->kvs[i].key, vals[i]) < 0)
+                                r = cell_error_set(err, ENOMEM, "ENV");
+                        kv_unset(st->arg_env, in->kvs[i].key);
+                }
                 break;
+        }
         case DOCKERFILE_LABEL:
                 for (size_t i = 0; i < in->n_kvs && r == 0; i++) {
                         _cleanup_free_ char *k = NULL, *v = NULL;
@@ -1176,12 +1416,7 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                                         r = sorted_add(&rc->volumes, words[j]);
                                         continue;
                                 }
-                                p = strchr(words[j], '/') ? strdup(words[j]) : str_printf("%s/tcp", words[j]);
-                                if (!p || strspn(p, "0123456789") == 0)
-                                        r = cell_error_plain(err, EINVAL, "EXPOSE: invalid port \"%s\"",
-                                                             words[j]);
-                                else
-                                        r = sorted_add(&rc->exposed_ports, p);
+                                r = expose_add(rc, words[j], err);
                         }
                 }
                 break;
@@ -1215,13 +1450,17 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
                 if (in->kind == DOCKERFILE_CMD) {
                         strv_free(rc->cmd);
                         rc->cmd = argv;
+                        st->cmd_set = true;
                 } else if (in->kind == DOCKERFILE_ENTRYPOINT) {
                         strv_free(rc->entrypoint);
                         rc->entrypoint = argv;
-                        /* Docker: a new ENTRYPOINT drops the CMD it
-                         * inherited from the base image. */
-                        strv_free(rc->cmd);
-                        rc->cmd = NULL;
+                        /* Docker: a new ENTRYPOINT drops the CMD the stage
+                         * inherited from its base, not one the stage set
+                         * itself before it. */
+                        if (!st->cmd_set) {
+                                strv_free(rc->cmd);
+                                rc->cmd = NULL;
+                        }
                 } else {
                         strv_free(rc->shell);
                         rc->shell = argv;
@@ -1329,6 +1568,8 @@ static int do_arg(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in,
                 build_advice_kv(&b->advice, b->df, in, name, given || v ? v : NULL);
                 if (kv_set(st ? &st->args : &b->global_args, name, given || v ? v : NULL) < 0)
                         return cell_error_set(err, ENOMEM, "ARG");
+                if (st && (given || v) && kv_set(&st->arg_env, name, v ? v : "") < 0)
+                        return cell_error_set(err, ENOMEM, "ARG");
         }
         return 0;
 }
@@ -1384,8 +1625,15 @@ static int mark_needed(builder_t *b, size_t s, bool *need, cell_error_t *err)
         return 0;
 }
 
-/* One instruction of a stage (not FROM); 1 when the cache gave it. */
-static int exec_instr_err(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
+static void step_line(builder_t *b, const dockerfile_instr_t *in)
+{
+        b->step++;
+        if (!b->o->quiet)
+                fprintf(b->out, "Step %d/%d : %s\n", b->step, b->n_steps, in->original);
+}
+
+/* One instruction of a stage (not FROM). */
+static int run_instr(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in, cell_error_t *err)
 {
         int r;
 
@@ -1407,55 +1655,53 @@ static int exec_instr_err(builder_t *b, stage_state_t *st, const dockerfile_inst
                 r = do_meta(b, st, in, err);
                 break;
         }
-        if (r >= 0 && !b->o->quiet && in->kind != DOCKERFILE_ARG) {
+        if (r < 0)
+                return -1;
+        if (!b->o->quiet && in->kind != DOCKERFILE_ARG) {
                 if (r == 1)
                         fprintf(b->out, " ---> Using cache\n");
                 fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
         }
-        return r;
-}
-
-/* The ONBUILD triggers of the image a stage starts from run right after its
- * FROM, in order, as docker runs them; the stage's image does not keep
- * them. A trigger is parsed as the instruction it is. */
-static int run_triggers(builder_t *b, stage_state_t *st, const dockerfile_instr_t *from, cell_error_t *err)
-{
-        _cleanup_strv_ char **triggers = strv_copy(st->img.config->config.on_build);
-        size_t n = strv_length(triggers);
-
-        if (n == 0)
-                return 0;
-        strv_free(st->img.config->config.on_build);
-        st->img.config->config.on_build = NULL;
-        if (!b->o->quiet)
-                fprintf(b->out, " # Executing %zu build trigger%s\n", n, n == 1 ? "" : "s");
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *text = str_printf("FROM scratch\n%s\n", triggers[i]);
-                dockerfile_t *mini = NULL;
-                int r;
-
-                if (!text)
-                        return cell_error_set(err, ENOMEM, "ONBUILD");
-                if (dockerfile_parse(text, strlen(text), "ONBUILD", &mini, err) < 0 || mini->n_instrs != 2) {
-                        dockerfile_free(mini);
-                        cell_error_prefix(err, "%s:%d: the base image's ONBUILD %s", b->df->name, from->line,
-                                          triggers[i]);
-                        return -1;
-                }
-                r = exec_instr_err(b, st, &mini->instrs[1], err);
-                dockerfile_free(mini);
-                if (r < 0)
-                        return cell_error_prefix(err, "%s:%d: ONBUILD %s", b->df->name, from->line,
-                                                 triggers[i]);
-        }
         return 0;
 }
 
-static void step_line(builder_t *b, const dockerfile_instr_t *in)
+/* The base image's ONBUILD triggers run first, as instructions of the
+ * stage, and the stage's image no longer carries them (BuildKit runs them
+ * when a stage starts FROM an image or an earlier stage that has them). */
+static int run_triggers(builder_t *b, stage_state_t *st, cell_error_t *err)
 {
-        b->step++;
-        if (!b->o->quiet)
-                fprintf(b->out, "Step %d/%d : %s\n", b->step, b->n_steps, in->original);
+        char **triggers = st->img.config->config.on_build;
+        _cleanup_free_ char *body = NULL, *text = NULL;
+        dockerfile_t *df = NULL;
+        int r = 0;
+
+        if (!triggers || !triggers[0])
+                return 0;
+        body = join(triggers, "\n");
+        text = body ? str_printf("FROM scratch\n%s\n", body) : NULL;
+        if (!text)
+                return cell_error_set(err, ENOMEM, "ONBUILD");
+        if (dockerfile_parse(text, strlen(text), "ONBUILD", &df, err) < 0)
+                return -1;
+        /* The triggers taken off the config first, so that their steps'
+         * images do not carry them. */
+        st->img.config->config.on_build = NULL;
+        strv_free(triggers);
+        if (st->img.id[0]) {
+                st->img.id[0] = '\0';
+                r = ensure_image(b, st, err);
+        }
+        for (size_t i = 1; r >= 0 && i < df->n_instrs; i++) {
+                const dockerfile_instr_t *in = &df->instrs[i];
+
+                if (!b->o->quiet)
+                        fprintf(b->out, "Trigger: %s\n", in->original);
+                r = run_instr(b, st, in, err);
+                if (r < 0)
+                        cell_error_prefix(err, "ONBUILD %s", in->original);
+        }
+        dockerfile_free(df);
+        return r < 0 ? -1 : 0;
 }
 
 static int build_stage(builder_t *b, size_t s, cell_error_t *err)
@@ -1495,16 +1741,26 @@ static int build_stage(builder_t *b, size_t s, cell_error_t *err)
         st->user_line = from->line;
         if (dep >= 0 && (size_t)dep < s)
                 st->user_line = b->stages[dep].user_line;
+        if (!kv_value(st->img.config->config.env, "PATH")) {
+                /* BuildKit makes sure every stage has a PATH, appended to
+                 * the image's ENV: the stage starts from that config. */
+                if (kv_set(&st->img.config->config.env, "PATH", BUILD_DEFAULT_PATH) < 0)
+                        return cell_error_set(err, ENOMEM, "build");
+                if (st->img.id[0]) {
+                        st->img.id[0] = '\0';
+                        if (ensure_image(b, st, err) < 0)
+                                return instr_error(b, from, err);
+                }
+        }
         if (!b->o->quiet)
                 fprintf(b->out, " ---> %.12s\n", st->img.id[0] ? st->img.id + 7 : "scratch");
-        if (run_triggers(b, st, from, err) < 0)
-                return -1;
+        if (run_triggers(b, st, err) < 0)
+                return instr_error(b, from, err);
         for (size_t i = ds->first + 1; i < ds->first + ds->count; i++) {
                 const dockerfile_instr_t *in = &b->df->instrs[i];
 
                 step_line(b, in);
-                r = exec_instr_err(b, st, in, err);
-                if (r < 0)
+                if (run_instr(b, st, in, err) < 0)
                         return instr_error(b, in, err);
         }
         st->built = true;
@@ -1880,6 +2136,7 @@ out:
         for (size_t i = 0; b.df && b.stages && i < b.df->n_stages; i++) {
                 storage_image_clear(&b.stages[i].img);
                 strv_free(b.stages[i].args);
+                strv_free(b.stages[i].arg_env);
         }
         free(b.stages);
         free(b.deps);

@@ -620,6 +620,10 @@ static int copy_dir(copier_t *c, int sdir, const char *sname, const struct stat 
                  * directory exists in the copy only to hold that. */
                 if (n == 0 && made && unlinkat(dparent, dname, AT_REMOVEDIR) < 0)
                         return cell_error_errno(err, "remove /%s", rel);
+                /* BuildKit gives it the source directory's mode and owner
+                 * all the same. */
+                if (n > 0 && made && finish_meta(c, dfd, st, rel, err) < 0)
+                        return -1;
                 return n;
         }
         if (finish_meta(c, dfd, st, rel, err) < 0)
@@ -868,6 +872,14 @@ static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, const c
         else if (layer_apply(xfd, tar, &lo, NULL, err) < 0)
                 r = cell_error_prefix(err, "ADD /%s", rel);
         else {
+                build_copy_opts_t o = *c->o;
+
+                /* docker 20.10's BuildKit gives unpacked files the
+                 * archive's owners and modes even with --chown and
+                 * --chmod (the directory made for them takes --chown). */
+                o.have_chown = false;
+                o.have_chmod = false;
+                unpacked.o = &o;
                 unpacked.ig = NULL;
                 unpacked.keep_owner = true;
                 r = copy_contents(&unpacked, xfd, dfd, ".", drel, 0, err);
@@ -877,18 +889,17 @@ static int add_archive(copier_t *c, int srcfd, const char *rel, int dfd, const c
 }
 
 /* A directory source: its contents go into dfd. A directory made here for
- * it takes the source directory's mode, owner and times, as BuildKit gives
- * them; one that existed keeps its own. */
-static int copy_dir_into(copier_t *c, int sfd, const struct stat *st, int dfd, const char *rel,
-                         const char *drel, bool made, cell_error_t *err)
+ * it keeps what mkdir_dest gave it (0755, owned by --chown or root), not
+ * the source directory's mode or --chmod: so docker 20.10's BuildKit
+ * makes it (COPY --chmod=600 dir /new/ gives a 0755 /new). One that
+ * existed keeps its own. */
+static int copy_dir_into(copier_t *c, int sfd, int dfd, const char *rel, const char *drel, cell_error_t *err)
 {
         _cleanup_close_ int sdir = open_entry(sfd, NULL, O_RDONLY | O_DIRECTORY);
 
         if (sdir < 0)
                 return cell_error_errno(err, "open /%s", rel);
         if (copy_contents(c, sdir, dfd, rel, drel, 0, err) < 0)
-                return -1;
-        if (made && finish_meta(c, dfd, st, rel, err) < 0)
                 return -1;
         return 0;
 }
@@ -914,7 +925,6 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
         _cleanup_free_ char *clean = clean_rel(path);
         _cleanup_close_ int sfd = -1, dfd = -1;
         struct stat st;
-        bool made = false;
         int r;
 
         if (!clean)
@@ -925,11 +935,10 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
         if (sfd < 0 || fstat(sfd, &st) < 0)
                 return not_found(err, clean);
         if (S_ISDIR(st.st_mode)) {
-                dfd = mkdir_dest(dst_rootfd, dest, c->o, &made, err);
+                dfd = mkdir_dest(dst_rootfd, dest, c->o, NULL, err);
                 if (dfd < 0)
                         return -1;
-                r = copy_dir_into(c, sfd, &st, dfd, clean, dest, made, err);
-                return r;
+                return copy_dir_into(c, sfd, dfd, clean, dest, err);
         }
         if (c->o->add && S_ISREG(st.st_mode)) {
                 _cleanup_close_ int probe = open_entry(sfd, NULL, O_RDONLY | O_NOCTTY);
@@ -969,6 +978,50 @@ static int copy_one(copier_t *c, int src_rootfd, const char *path, int dst_rootf
         return r < 0 ? r : 0;
 }
 
+/* A destination that is a symlink (dangling or not) is followed, as
+ * BuildKit resolves the destination path: COPY f /link writes the file
+ * where the link points, and the link stays. The target is taken as a path
+ * inside the root (an absolute target from the root, ".." stopping there),
+ * so it cannot leave it. Returns the resolved path (cdest itself when it is
+ * no link), newly allocated; NULL when out of memory. */
+static char *resolve_dest_link(int rootfd, const char *cdest)
+{
+        _cleanup_free_ char *cur = strdup(cdest);
+
+        for (int hops = 0; cur && hops < 40; hops++) {
+                _cleanup_free_ char *parent = strdup(cur);
+                char *slash = parent ? strrchr(parent, '/') : NULL;
+                const char *name = slash ? slash + 1 : cur;
+                _cleanup_close_ int pfd = -1;
+                char target[PATH_MAX + 1];
+                struct stat st;
+                ssize_t k;
+                char *next;
+
+                if (!parent)
+                        return NULL;
+                if (slash)
+                        *slash = '\0';
+                pfd = open_in_root(rootfd, slash ? parent : "/", O_PATH | O_DIRECTORY);
+                if (pfd < 0 || fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+                        break;
+                k = readlinkat(pfd, name, target, sizeof(target) - 1);
+                if (k <= 0)
+                        break;
+                target[k] = '\0';
+                if (target[0] == '/' || !slash)
+                        next = clean_rel(target);
+                else {
+                        _cleanup_free_ char *joined = str_printf("%s/%s", parent, target);
+
+                        next = joined ? clean_rel(joined) : NULL;
+                }
+                free(cur);
+                cur = next;
+        }
+        return steal_pointer(&cur);
+}
+
 int build_copy(int src_rootfd, const dockerignore_t *ig, char *const *paths, int dst_rootfd, const char *dest,
                const build_copy_opts_t *o, cell_error_t *err)
 {
@@ -992,6 +1045,14 @@ int build_copy(int src_rootfd, const dockerignore_t *ig, char *const *paths, int
         if (c.o->add && image_archive_ready(err) < 0)
                 return cell_error_prefix(err, "ADD");
         to_dir = n > 1 || dest_says_dir(dest) || str_eq(cdest, ".");
+        if (!to_dir) {
+                char *r = resolve_dest_link(dst_rootfd, cdest);
+
+                if (!r)
+                        return cell_error_set(err, ENOMEM, "copy");
+                free(cdest);
+                cdest = r;
+        }
         if (!to_dir) {
                 _cleanup_close_ int fd = open_in_root(dst_rootfd, cdest, O_PATH | O_DIRECTORY);
 

@@ -780,9 +780,25 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
         r = engine_user_resolve(rootfd, jstr(c, "User") ? jstr(c, "User") : "", &user, err);
         if (r < 0)
                 goto fail;
-        r = engine_user_groups_docker(rootfd, json_object_get(hc, "GroupAdd"), &user, err);
-        if (r < 0)
-                goto fail;
+        if (json_is_true(json_object_get(hc, "CellBuildStep"))) {
+                /* BuildKit's RUN: the groups of etc/group that list the
+                 * user, without the primary gid in front; none at all for
+                 * a numeric UID:GID, which it takes without reading
+                 * etc/passwd or etc/group. */
+                const char *us = jstr(c, "User") ? jstr(c, "User") : "";
+                const char *colon = strchr(us, ':');
+
+                if (colon && colon > us && colon[1] && strspn(us, "0123456789") == (size_t)(colon - us) &&
+                    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+                        free(user.additional_gids);
+                        user.additional_gids = NULL;
+                        user.n_additional_gids = 0;
+                }
+        } else {
+                r = engine_user_groups_docker(rootfd, json_object_get(hc, "GroupAdd"), &user, err);
+                if (r < 0)
+                        goto fail;
+        }
         if (env_find(env, "PATH=") < 0)
                 json_array_insert_new(env, 0, json_string(DEFAULT_PATH));
         {

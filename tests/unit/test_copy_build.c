@@ -378,11 +378,14 @@ static void test_escape(void **state)
         assert_string_equal(slurp(img(f, tu_path("%s/outside/x", f->tmp) + 1)), "A");
         assert_string_equal(slurp(img(f, "x")), "A");
         assert_string_equal(slurp(img(f, "x.txt")), "X");
-        /* A link as the destination's last name is replaced, not written through. */
+        /* A link as the destination's last name is followed, as docker's
+         * COPY does, but inside the image: its absolute target names the
+         * image's own path, never the host's. */
         copy_ok(f, NULL, "b.txt", "/absfile", NULL);
         assert_int_equal(lstat(img(f, "absfile"), &st), 0);
-        assert_true(S_ISREG(st.st_mode));
-        assert_string_equal(slurp(img(f, "absfile")), "B");
+        assert_true(S_ISLNK(st.st_mode));
+        assert_string_equal(slurp(img(f, tu_path("%s/outside/secret", f->tmp) + 1)), "B");
+        outside_untouched(f);
         /* A source that climbs is the context's own file. */
         copy_ok(f, NULL, "../../../a.txt", "/climb", NULL);
         assert_string_equal(slurp(img(f, "climb")), "A");
@@ -476,11 +479,11 @@ static void test_add_archives(void **state)
                 assert_int_equal(st.st_mode & 07777, 0604);
                 assert_int_equal(st.st_mtim.tv_sec, 1234567890);
         }
-        /* --chown applies to what the archive holds. */
+        /* What the archive holds keeps its owners despite --chown, as
+         * docker 20.10's BuildKit (the equivalence corpus checks it). */
         copy_ok(f, NULL, "arch", "/own", &add_own);
-        assert_int_equal(stat(img(f, "own/top/f.txt"), &st), 0);
-        assert_int_equal(st.st_uid, 7);
-        assert_int_equal(st.st_gid, 8);
+        assert_int_equal(stat(img(f, "own/g.txt"), &st), 0);
+        assert_int_equal(st.st_uid, 42);
         /* COPY copies the archive as a file; ADD of a non-archive copies it. */
         copy_ok(f, NULL, "arch", "/copied", NULL);
         assert_int_equal(stat(img(f, "copied"), &st), 0);

@@ -1,0 +1,3 @@
+FROM localhost/equiv-base:1
+COPY data.txt /data/
+RUN wc -c /data/data.txt > /data/size
