@@ -42,7 +42,7 @@ typedef struct stage_state {
         char **args;         /* the ARGs in scope: NAME=VALUE, or NAME when declared without a value */
         bool built;
         int user_line; /* the line of the USER in effect (or of FROM): advice's */
-        bool cmd_set; /* a CMD of this stage's own (ENTRYPOINT keeps it) */
+        bool cmd_set;  /* a CMD of this stage's own (ENTRYPOINT keeps it) */
         /* ARGs with a value set after the last ENV of their name: BuildKit
          * keeps one environment per stage, in which an ARG declared later
          * overrides the image's ENV of that name (for substitution and for
@@ -291,38 +291,14 @@ static int write_step(builder_t *b, stage_state_t *st, const char *created_by,
 {
         image_config_t *c = st->img.config;
         _cleanup_free_ char *now = time_string(b);
-        image_history_t *h;
         char id[IMAGE_DIGEST_STR_SIZE];
 
         if (!now)
                 return cell_error_set(err, ENOMEM, "build");
-        if (layer) {
-                char **ids = realloc(c->diff_ids, (c->n_diff_ids + 2) * sizeof(*ids));
-
-                if (!ids)
-                        return cell_error_set(err, ENOMEM, "build");
-                c->diff_ids = ids;
-                ids[c->n_diff_ids] = strdup(diff_id);
-                ids[c->n_diff_ids + 1] = NULL;
-                if (!ids[c->n_diff_ids])
-                        return cell_error_set(err, ENOMEM, "build");
-                c->n_diff_ids++;
-        }
-        h = realloc(c->history, (c->n_history + 1) * sizeof(*h));
-        if (!h)
-                return cell_error_set(err, ENOMEM, "build");
-        c->history = h;
-        h = &c->history[c->n_history++];
-        memset(h, 0, sizeof(*h));
-        h->created = strdup(now);
-        h->created_by = strdup(created_by);
-        h->comment = strdup("buildkit.dockerfile.v0");
-        h->empty_layer = layer == NULL;
-        free(c->created);
-        c->created = strdup(now);
+        if (image_config_add_step(c, now, created_by, NULL, "buildkit.dockerfile.v0", layer ? diff_id : NULL,
+                                  err) < 0)
+                return -1;
         c->has_config = true;
-        if (!h->created || !h->created_by || !h->comment || !c->created)
-                return cell_error_set(err, ENOMEM, "build");
         if (engine_image_write(b->store, c, st->img.manifest, layer, NULL, true, id, err) < 0)
                 return -1;
         return load_image(b, id, &st->img, err);

@@ -82,20 +82,7 @@ static bool has_wildcard(const char *s)
 
 static int open_in_root(int rootfd, const char *path, int flags)
 {
-        struct open_how how = {
-                .flags = (unsigned long long)(flags | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        long r;
-
-        while (*path == '/')
-                path++;
-        if (*path == '\0')
-                path = ".";
-        do
-                r = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-        while (r < 0 && (errno == EINTR || errno == EAGAIN));
-        return (int)r;
+        return fs_openat2_in_root(rootfd, path, flags, 0);
 }
 
 static bool is_excluded(const dockerignore_t *ig, const char *rel)

@@ -18,6 +18,7 @@
 
 #include "attach.h"
 #include "cleanup.h"
+#include "fsutil.h"
 #include "strutil.h"
 
 #define ATTACH_MSG_MAX  (32 * 1024)
@@ -393,20 +394,6 @@ static void send_winsize(int sock)
         send_msg(sock, ENGINE_ATTACH_RESIZE, rc, sizeof(rc));
 }
 
-static void write_fd(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                p += k;
-                n -= (size_t)k;
-        }
-}
-
 static const int proxied_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 
 typedef struct attach_client {
@@ -534,9 +521,9 @@ int engine_attach(engine_t *e, const char *id, engine_attach_opts_t *o, cell_err
                         if (k <= 0)
                                 break;
                         if (m[0] == ENGINE_ATTACH_STDOUT)
-                                write_fd(1, m + 1, (size_t)k - 1);
+                                (void)fs_write_all(1, m + 1, (size_t)k - 1);
                         else if (m[0] == ENGINE_ATTACH_STDERR)
-                                write_fd(2, m + 1, (size_t)k - 1);
+                                (void)fs_write_all(2, m + 1, (size_t)k - 1);
                         else if (m[0] == ENGINE_ATTACH_EXIT && k >= 5) {
                                 int32_t code;
 

@@ -178,41 +178,20 @@ static char *created_by(json_t *rec)
 static int new_config(image_config_t *c, json_t *rec, const engine_commit_req_t *req, const char *diff_id,
                       cell_error_t *err)
 {
-        _cleanup_free_ char *now = engine_time_now();
-        image_history_t *h;
-        char **ids;
+        _cleanup_free_ char *now = engine_time_now(), *by = created_by(rec);
 
-        if (!now)
+        if (!now || !by)
                 return cell_error_set(err, ENOMEM, "commit");
         if (apply_container_config(c, rec, err) < 0)
                 return -1;
         for (size_t i = 0; req->changes && req->changes[i]; i++)
                 if (image_config_apply_change(&c->config, req->changes[i], err) < 0)
                         return -1;
-        ids = realloc(c->diff_ids, (c->n_diff_ids + 2) * sizeof(*ids));
-        if (!ids)
-                return cell_error_set(err, ENOMEM, "commit");
-        c->diff_ids = ids;
-        ids[c->n_diff_ids] = strdup(diff_id);
-        ids[c->n_diff_ids + 1] = NULL;
-        if (!ids[c->n_diff_ids])
-                return cell_error_set(err, ENOMEM, "commit");
-        c->n_diff_ids++;
-        h = realloc(c->history, (c->n_history + 1) * sizeof(*h));
-        if (!h)
-                return cell_error_set(err, ENOMEM, "commit");
-        c->history = h;
-        h = &c->history[c->n_history++];
-        memset(h, 0, sizeof(*h));
-        h->created = strdup(now);
-        h->created_by = created_by(rec);
-        h->author = req->author && *req->author ? strdup(req->author) : NULL;
-        h->comment = req->comment && *req->comment ? strdup(req->comment) : NULL;
-        free(c->created);
-        c->created = strdup(now);
+        if (image_config_add_step(c, now, by, req->author, req->comment, diff_id, err) < 0)
+                return -1;
         free(c->author);
         c->author = req->author && *req->author ? strdup(req->author) : NULL;
-        if (!h->created || !h->created_by || !c->created)
+        if (req->author && *req->author && !c->author)
                 return cell_error_set(err, ENOMEM, "commit");
         return 0;
 }

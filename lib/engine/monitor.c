@@ -17,6 +17,7 @@
 
 #include "attach.h"
 #include "cleanup.h"
+#include "fsutil.h"
 #include "health.h"
 #include "monitor.h"
 #include "proc.h"
@@ -92,20 +93,6 @@ static void log_emit(int log_fd, const char *stream, const char *data, size_t le
         }
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                p += k;
-                n -= (size_t)k;
-        }
-}
-
 /* Read what is there; complete lines go to the log. false at EOF. */
 static bool log_pump(log_stream_t *ls, int log_fd, engine_attach_srv_t *attach)
 {
@@ -120,7 +107,7 @@ static bool log_pump(log_stream_t *ls, int log_fd, engine_attach_srv_t *attach)
                 return false;
         }
         if (ls->copy_fd >= 0)
-                write_all(ls->copy_fd, tmp, (size_t)k);
+                (void)fs_write_all(ls->copy_fd, tmp, (size_t)k);
         if (attach)
                 engine_attach_output(attach, ls->no, tmp, (size_t)k);
         for (ssize_t i = 0; i < k; i++) {
@@ -420,7 +407,7 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
                         if (k <= 0)
                                 stdin_open = false;
                         else
-                                write_all(master, b, (size_t)k);
+                                (void)fs_write_all(master, b, (size_t)k);
                 }
         }
         /* What was written just before the exit. */

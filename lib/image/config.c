@@ -447,3 +447,38 @@ int image_chain_ids(char *const *diff_ids, size_t n, char ***ret, cell_error_t *
         *ret = steal_pointer(&v);
         return 0;
 }
+
+int image_config_add_step(image_config_t *c, const char *created, const char *created_by, const char *author,
+                          const char *comment, const char *diff_id, cell_error_t *err)
+{
+        image_history_t *h;
+
+        if (diff_id) {
+                char **ids = realloc(c->diff_ids, (c->n_diff_ids + 2) * sizeof(*ids));
+
+                if (!ids)
+                        return cell_error_set(err, ENOMEM, "history");
+                c->diff_ids = ids;
+                ids[c->n_diff_ids] = strdup(diff_id);
+                ids[c->n_diff_ids + 1] = NULL;
+                if (!ids[c->n_diff_ids])
+                        return cell_error_set(err, ENOMEM, "history");
+                c->n_diff_ids++;
+        }
+        h = realloc(c->history, (c->n_history + 1) * sizeof(*h));
+        if (!h)
+                return cell_error_set(err, ENOMEM, "history");
+        c->history = h;
+        h = &c->history[c->n_history++];
+        memset(h, 0, sizeof(*h));
+        h->created = strdup(created);
+        h->created_by = strdup(created_by ? created_by : "");
+        h->author = author && *author ? strdup(author) : NULL;
+        h->comment = comment && *comment ? strdup(comment) : NULL;
+        h->empty_layer = diff_id == NULL;
+        free(c->created);
+        c->created = strdup(created);
+        if (!h->created || !h->created_by || !c->created)
+                return cell_error_set(err, ENOMEM, "history");
+        return 0;
+}

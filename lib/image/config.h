@@ -74,6 +74,12 @@ typedef struct image_config {
 image_config_t *image_config_parse(const char *data, size_t len, cell_error_t *err);
 void image_config_free(image_config_t *c);
 
+/* One more step of the image's history, made now (created: RFC 3339):
+ * with diff_id, one more layer; without, an empty_layer entry. author and
+ * comment may be NULL. c->created becomes created too. */
+int image_config_add_step(image_config_t *c, const char *created, const char *created_by, const char *author,
+                          const char *comment, const char *diff_id, cell_error_t *err);
+
 /* Deterministic JSON (sorted keys, no whitespace; absent members left out). */
 char *image_config_serialize(const image_config_t *c, size_t *ret_len, cell_error_t *err);
 

@@ -146,7 +146,7 @@ int fs_mkdir_p(const char *path, mode_t mode, cell_error_t *err)
         return 0;
 }
 
-static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
+int fs_openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
 {
         struct open_how how = {
                 .flags = (unsigned long long)(flags | O_CLOEXEC),
@@ -165,9 +165,30 @@ static int openat2_in_root(int rootfd, const char *path, int flags, mode_t mode)
         return (int)r;
 }
 
+int fs_write_all(int fd, const void *p, size_t n)
+{
+        const char *c = p;
+
+        while (n > 0) {
+                ssize_t k = write(fd, c, n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -1;
+                if (k == 0) {
+                        errno = EIO;
+                        return -1;
+                }
+                c += k;
+                n -= (size_t)k;
+        }
+        return 0;
+}
+
 int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, cell_error_t *err)
 {
-        int fd = openat2_in_root(rootfd, path, flags, mode);
+        int fd = fs_openat2_in_root(rootfd, path, flags, mode);
 
         if (fd < 0)
                 return cell_error_errno(err, "open %s in the container root", path);
@@ -181,7 +202,7 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, cell_error_t *
         const char *p = path;
         int cur;
 
-        cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+        cur = fs_openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
         if (cur < 0)
                 return cell_error_errno(err, "open the container root");
         /* Walk from the top, creating what is missing. Each prefix is resolved
@@ -207,7 +228,7 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, cell_error_t *
                 memcpy(prefix + plen, p, clen);
                 plen += clen;
                 prefix[plen] = '\0';
-                fd = openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+                fd = fs_openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
                 if (fd < 0 && errno == ENOENT) {
                         char name[NAME_MAX + 1];
 
@@ -222,7 +243,7 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, cell_error_t *
                                 close(cur);
                                 return cell_error_set(err, e, "mkdir %s in the container root", prefix);
                         }
-                        fd = openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
+                        fd = fs_openat2_in_root(rootfd, prefix, O_PATH | O_DIRECTORY, 0);
                 }
                 if (fd < 0) {
                         int e = errno;
@@ -243,7 +264,7 @@ int fs_mkfile_in_root(int rootfd, const char *path, mode_t mode, cell_error_t *e
         char *slash;
         int fd;
 
-        fd = openat2_in_root(rootfd, path, O_PATH, 0);
+        fd = fs_openat2_in_root(rootfd, path, O_PATH, 0);
         if (fd >= 0)
                 return fd;
         if (errno != ENOENT)
@@ -258,12 +279,12 @@ int fs_mkfile_in_root(int rootfd, const char *path, mode_t mode, cell_error_t *e
                         return parent;
                 *slash = '/';
         }
-        fd = openat2_in_root(rootfd, path, O_CREAT | O_WRONLY | O_NOFOLLOW, mode);
+        fd = fs_openat2_in_root(rootfd, path, O_CREAT | O_WRONLY | O_NOFOLLOW, mode);
         if (fd < 0 && errno != EEXIST)
                 return cell_error_errno(err, "create %s in the container root", path);
         if (fd >= 0)
                 close(fd);
-        fd = openat2_in_root(rootfd, path, O_PATH, 0);
+        fd = fs_openat2_in_root(rootfd, path, O_PATH, 0);
         if (fd < 0)
                 return cell_error_errno(err, "open %s in the container root", path);
         return fd;

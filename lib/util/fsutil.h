@@ -33,6 +33,11 @@ int fs_mkdir_p(const char *path, mode_t mode, cell_error_t *err);
 /* Open path inside root (a directory fd); absolute paths, symlinks and ".."
  * never leave root. flags get O_CLOEXEC added. */
 int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, cell_error_t *err);
+/* The same without an error object: -1 and errno (EINTR/EAGAIN retried). */
+int fs_openat2_in_root(int rootfd, const char *path, int flags, mode_t mode);
+
+/* Write all n bytes (retrying EINTR and short writes); -1 with errno. */
+int fs_write_all(int fd, const void *p, size_t n);
 
 /* Create every missing directory of path inside root; returns an O_PATH fd of
  * the last one. */
