@@ -25,6 +25,7 @@
 #include "layers.h"
 #include "lifecycle.h"
 #include "passwd.h"
+#include "proc.h"
 #include "ref.h"
 #include "store.h"
 #include "strutil.h"
@@ -365,6 +366,36 @@ static void cache_put(builder_t *b, const char *key, const char *id)
 
 /* ---- containers for RUN, COPY and ADD ---- */
 
+/* The label on a step's container: "PID:STARTTIME" of the build. */
+#define BUILD_STEP_LABEL "io.cell.build.step"
+
+/* Step containers of builds that are gone (killed): removed, so a killed
+ * build leaves nothing for long. A live build's are left alone. */
+static void remove_stale_steps(engine_t *e)
+{
+        _cleanup_strv_ char **ids = NULL;
+
+        if (engine_container_list(e, &ids, NULL) < 0)
+                return;
+        for (size_t i = 0; ids && ids[i]; i++) {
+                json_t *rec = NULL;
+                const char *owner;
+                int pid = 0;
+                unsigned long long start = 0;
+
+                if (engine_record_read(e, ids[i], &rec, NULL) < 0)
+                        continue;
+                owner = json_string_value(json_object_get(
+                        json_object_get(json_object_get(rec, "Config"), "Labels"), BUILD_STEP_LABEL));
+                if (owner && sscanf(owner, "%d:%llu", &pid, &start) == 2 && !proc_alive((pid_t)pid, start)) {
+                        cell_error_t ignored = {0};
+
+                        engine_remove(e, ids[i], true, true, &ignored);
+                }
+                json_decref(rec);
+        }
+}
+
 /* Make sure the stage has an image in the store (a scratch stage has none
  * before its first step): containers are made from image ids. */
 static int ensure_image(builder_t *b, stage_state_t *st, cell_error_t *err)
@@ -393,7 +424,7 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
                           char ret_id[ENGINE_ID_LEN + 1], cell_error_t *err)
 {
         const image_run_config_t *rc;
-        json_t *config, *hc, *env;
+        json_t *config, *hc, *env, *labels = NULL;
         engine_create_req_t req;
         const char *net = b->o->network;
         int r;
@@ -424,10 +455,20 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
         }
         /* No health checks for a step (the image's HEALTHCHECK is for its
          * containers). */
-        config = json_pack("{s:s, s:o, s:[], s:o, s:s, s:s, s:b, s:b, s:{s:[s]}}", "Image", st->img.id, "Cmd",
-                           strv_json(argv ? argv : (char *const[]){(char *)"true", NULL}), "Entrypoint",
-                           "Env", env, "WorkingDir", rc->working_dir ? rc->working_dir : "", "User",
-                           rc->user ? rc->user : "", "Tty", 0, "OpenStdin", 0, "Healthcheck", "Test", "NONE");
+        {
+                /* Who made it: a build killed on the way leaves its step's
+                 * container, which the next build removes (see
+                 * remove_stale_steps). */
+                char owner[64];
+
+                snprintf(owner, sizeof(owner), "%d:%llu", (int)getpid(), proc_starttime(getpid(), NULL));
+                labels = json_pack("{s:s}", BUILD_STEP_LABEL, owner);
+        }
+        config = json_pack("{s:s, s:o, s:[], s:o, s:s, s:s, s:b, s:b, s:{s:[s]}, s:o}", "Image", st->img.id,
+                           "Cmd", strv_json(argv ? argv : (char *const[]){(char *)"true", NULL}),
+                           "Entrypoint", "Env", env, "WorkingDir", rc->working_dir ? rc->working_dir : "",
+                           "User", rc->user ? rc->user : "", "Tty", 0, "OpenStdin", 0, "Healthcheck", "Test",
+                           "NONE", "Labels", labels ? labels : json_object());
         /* Until bridge networks exist (the networks issue), a RUN step has
          * the host's network by default, as a build needs to fetch. */
         hc = json_pack("{s:s, s:b, s:{s:s, s:{}}, s:b, s:o}", "NetworkMode",
@@ -2031,6 +2072,7 @@ int build_run(engine_t *e, const build_opts_t *o, char ret_id[IMAGE_DIGEST_STR_S
         }
         if (image_store_open(images, &b.store, err) < 0)
                 goto out;
+        remove_stale_steps(e);
         b.stages = calloc(b.df->n_stages, sizeof(*b.stages));
         need = calloc(b.df->n_stages, sizeof(*need));
         b.deps = calloc(b.df->n_stages * b.df->n_stages, sizeof(*b.deps));

@@ -87,58 +87,10 @@ WORK=$(mktemp -d /var/tmp/cell-parity.XXXXXX)
 export CELL_STORAGE_ROOT=$WORK/cell-storage
 export CELL_RUNROOT=/run/cell-parity.${WORK##*.}
 DOCKER_DIR=$WORK/docker
-DOCKERD_PID=
 
-umount_under() {
-        local dir=$1 m
-        [ -n "$dir" ] && [ -d "$dir" ] || return 0
-        # Deepest first; mountinfo escapes blanks as \040, which printf %b undoes.
-        awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-                while read -r m; do
-                        umount -l "$(printf '%b' "$m")" 2>/dev/null || true
-                done
-}
-
-dk() {
-        timeout -k 5 "$TIMEOUT" docker -H "unix://$DOCKER_DIR/sock" "$@"
-}
-
-dockerd_start() {
-        mkdir -p "$DOCKER_DIR"
-        dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/pid" \
-                -H "unix://$DOCKER_DIR/sock" --bridge=none --iptables=false --ip6tables=false \
-                --storage-driver=vfs --containerd-namespace cell-parity --containerd-plugins-namespace cell-parity-p \
-                >"$DOCKER_DIR/log" 2>&1 &
-        DOCKERD_PID=$!
-        local i
-        for i in $(seq 1 150); do
-                if dk version >/dev/null 2>&1; then
-                        return 0
-                fi
-                kill -0 "$DOCKERD_PID" 2>/dev/null || break
-                sleep 0.2
-        done
-        echo "parity: dockerd did not start: $(tail -3 "$DOCKER_DIR/log")" >&2
-        return 1
-}
-
-dockerd_stop() {
-        [ -n "$DOCKERD_PID" ] || return 0
-        local id
-        for id in $(dk ps -aq 2>/dev/null); do
-                dk rm -f "$id" >/dev/null 2>&1 || true
-        done
-        kill "$DOCKERD_PID" 2>/dev/null || true
-        local i
-        for i in $(seq 1 100); do
-                kill -0 "$DOCKERD_PID" 2>/dev/null || break
-                sleep 0.2
-        done
-        kill -0 "$DOCKERD_PID" 2>/dev/null && kill -9 "$DOCKERD_PID" 2>/dev/null
-        wait "$DOCKERD_PID" 2>/dev/null || true
-        DOCKERD_PID=
-        umount_under "$DOCKER_DIR"
-}
+# The private dockerd and its helpers (dk, dockerd_start, dockerd_stop,
+# umount_under).
+. "$REPO_ROOT/tests/lib/private_dockerd.bash"
 
 cell_clean() {
         local id
@@ -256,7 +208,7 @@ view() {
         fi
 }
 
-dockerd_start || exit 2
+dockerd_start cell-parity || exit 2
 build_image || {
         echo "parity: could not build and load the test image" >&2
         exit 2

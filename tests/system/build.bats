@@ -177,3 +177,25 @@ n_containers() {
         run grep -rl -- "$value" x l
         assert_failure
 }
+
+@test "build: a build killed during a RUN leaves the store consistent; the next build removes its step container" {
+        printf '%s\n' 'FROM localhost/build-base:1' 'RUN echo started && sleep 60' >Dockerfile
+        "$CELL" build -t localhost/killed:1 . >"$TEST_DIR/killed.out" 2>&1 &
+        local pid=$! i
+        for i in $(seq 1 200); do
+                grep -q started "$TEST_DIR/killed.out" && break
+                sleep 0.05
+        done
+        grep -q started "$TEST_DIR/killed.out"
+        kill -KILL "$pid"
+        wait "$pid" || true
+        # Its step container is still there, and nothing was tagged.
+        [ "$(n_containers)" -ge 1 ]
+        run c image inspect localhost/killed:1
+        assert_failure
+        run -0 c image check
+        printf '%s\n' 'FROM localhost/build-base:1' 'RUN true' >Dockerfile
+        run -0 c build -q -t localhost/after:1 .
+        assert_equal "$(n_containers)" "0"
+        run -0 c image check
+}
