@@ -185,7 +185,7 @@ static int blob_finish(blob_dl_t *b, bool ok)
                 k = image_store_blob_commit(b->w, b->d->digest, got, &b->err);
                 b->w = NULL;
                 if (k < 0) {
-                        cell_error_prefix(&b->err, "%s", b->d->digest);
+                        cell_error_prefix(&b->err, "%s %s", b->is_layer ? "layer" : "config", b->d->digest);
                         ok = false;
                 }
         } else if (b->w) {

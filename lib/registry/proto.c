@@ -415,7 +415,14 @@ char *registry_auth_update(const char *data, size_t len, const char *host, const
                 if (!enc || json_object_set_new(auths, key, json_pack("{s:s}", "auth", enc)) < 0)
                         goto nomem;
         }
-        out = json_dumps(root, JSON_INDENT(8) | JSON_SORT_KEYS);
+        {
+                char *dumped = json_dumps(root, JSON_INDENT(8) | JSON_SORT_KEYS);
+
+                out = dumped ? str_printf("%s\n", dumped) : NULL;
+                if (dumped)
+                        explicit_bzero(dumped, strlen(dumped));
+                free(dumped);
+        }
         if (!out)
                 goto nomem;
         if (ret_found)
