@@ -95,6 +95,15 @@ image_id() {
         "$CELL" image inspect --format '{{.Id}}' "$1"
 }
 
+# flip_byte FILE OFFSET: change one byte in place, to another value than it
+# had (the byte there may be anything: readdir orders a layer's tar).
+flip_byte() {
+        local b
+        b=$(dd if="$1" bs=1 skip="$2" count=1 status=none)
+        if [ "$b" = X ]; then b=Y; else b=X; fi
+        printf '%s' "$b" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 # A one-layer image whose layer no other test has: 64 KiB of random bytes.
 unique_image() {
         mkdir -p "$TEST_DIR/u/bin"
@@ -212,11 +221,7 @@ unique_image() {
         # An imported layer is stored uncompressed: its digest is its diffID.
         f=$REG_DIR/plain/data/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
         [ -f "$f" ]
-        # One byte changed (to another value than it had: the byte there may
-        # be an X of busybox's, as readdir orders the tar).
-        b=$(dd if="$f" bs=1 skip=4000 count=1 status=none)
-        if [ "$b" = X ]; then b=Y; else b=X; fi
-        printf '%s' "$b" | dd of="$f" bs=1 seek=4000 conv=notrunc status=none
+        flip_byte "$f" 4000
         [ "sha256:$(sha256sum <"$f" | cut -d' ' -f1)" != "$layer" ]
         export CELL_STORAGE_ROOT=$TEST_DIR/storage2
         run -1 "$CELL" pull "$PLAIN/tamper:1"
@@ -250,6 +255,42 @@ unique_image() {
         run -0 "$CELL" run --rm "$PLAIN/reuse:hi" cat /hi
         [ "$output" = "the top layer" ]
         run -0 "$CELL" image check
+}
+
+@test "six layers download three at a time, each unpacked as it arrives; a bad one fails the pull cleanly" {
+        "$CELL" image base busybox >/dev/null
+        mkdir -p "$TEST_DIR/ml"
+        printf 'FROM localhost/busybox\n' >"$TEST_DIR/ml/Dockerfile"
+        for i in 1 2 3 4 5; do
+                head -c $((i * 300000)) /dev/urandom >"$TEST_DIR/ml/f$i"
+                echo "COPY f$i /f$i" >>"$TEST_DIR/ml/Dockerfile"
+        done
+        "$CELL" build -q -t "$PLAIN/many:1" "$TEST_DIR/ml" >/dev/null
+        run -0 "$CELL" push "$PLAIN/many:1"
+        [ "$(grep -c ': Pushed$' <<<"$output")" = 6 ]
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" --debug pull "$PLAIN/many:1"
+        [ "$(grep -c ': Pull complete$' <<<"$output")" = 6 ]
+        # Every layer went through the stage (unpacked from the stream).
+        [ "$(grep -c 'staging sha256:' <<<"$output")" = 6 ]
+        [[ "$output" != *"not kept"* ]]
+        run -0 "$CELL" run --rm "$PLAIN/many:1" sh -c 'cd / && sha256sum f1 f2 f3 f4 f5'
+        [ "$output" = "$(cd "$TEST_DIR/ml" && sha256sum f1 f2 f3 f4 f5)" ]
+        run -0 "$CELL" image check
+
+        # The fourth layer damaged in the registry: the pull fails, no name,
+        # no layer directory left half-made.
+        layer=$("$CELL" image inspect "$PLAIN/many:1" | jq -r '.[0].RootFS.Layers[3]')
+        f=$REG_DIR/plain/data/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
+        [ -f "$f" ]
+        flip_byte "$f" 2000
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage3
+        run -1 "$CELL" pull "$PLAIN/many:1"
+        [[ "$output" == *"digest mismatch"* ]]
+        run -0 "$CELL" images -q
+        [ -z "$output" ]
+        run -0 "$CELL" image check
+        [ -z "$(find "$CELL_STORAGE_ROOT/layers" -maxdepth 1 -name '.tmp-*')" ]
 }
 
 @test "the cell executable itself does not link libcurl (only the image module does)" {
