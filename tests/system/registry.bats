@@ -56,7 +56,18 @@ setup_file() {
         htpasswd -Bbn alice 's3cret!' >"$REG_DIR/htpasswd"
         PLAIN=127.0.0.1:$(start_registry plain)
         AUTHREG=127.0.0.1:$(start_registry auth "$REG_DIR/htpasswd")
-        export PLAIN AUTHREG
+        # Bearer tokens as Docker Hub hands them out, in front of the plain
+        # registry (token_proxy.py).
+        mkdir -p "$REG_DIR/token"
+        python3 "$BATS_TEST_DIRNAME/token_proxy.py" "$REG_DIR/token/port" "${PLAIN#*:}" bob 'pw:1' \
+                2>"$REG_DIR/token/log" 3>&- &
+        echo $! >"$REG_DIR/token/pid"
+        for _ in $(seq 100); do
+                [ -s "$REG_DIR/token/port" ] && break
+                sleep 0.1
+        done
+        TOKENREG=127.0.0.1:$(cat "$REG_DIR/token/port")
+        export PLAIN AUTHREG TOKENREG
         export CELL_RUNROOT=/run/cell-registry-test.${REG_DIR##*.}
 }
 
@@ -198,6 +209,26 @@ unique_image() {
         export CELL_STORAGE_ROOT=$TEST_DIR/storage3
         run -1 "$CELL" pull "$AUTHREG/private:1"
         [[ "$output" == *"unauthorized: authentication required"* ]]
+}
+
+@test "bearer tokens: anonymous pull with a token, push refused without login, allowed after it" {
+        "$CELL" image base busybox >/dev/null
+        "$CELL" tag localhost/busybox "$PLAIN/viatoken:1"
+        run -0 "$CELL" push "$PLAIN/viatoken:1"
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull "$TOKENREG/viatoken:1"
+        [ "${lines[-1]}" = "$TOKENREG/viatoken:1" ]
+        grep -q 'GET /token?service=cell-test&scope=repository%3Aviatoken%3Apull ' "$REG_DIR/token/log"
+        run -1 "$CELL" push "$TOKENREG/viatoken:1" "$TOKENREG/mine:1"
+        [[ "$output" == *"HTTP 401: UNAUTHORIZED: authentication required"* ]]
+        run -1 "$CELL" login -u bob --password-stdin "$TOKENREG" <<<'wrong'
+        [[ "$output" == *"incorrect username or password"* ]]
+        run -0 "$CELL" login -u bob --password-stdin "$TOKENREG" <<<'pw:1'
+        run -0 "$CELL" push "$TOKENREG/viatoken:1" "$TOKENREG/mine:1"
+        [[ "${lines[-1]}" == "1: digest: sha256:"* ]]
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage3
+        run -0 "$CELL" pull -q "$TOKENREG/mine:1"
+        [ "$(image_id "$TOKENREG/mine:1")" = "$(CELL_STORAGE_ROOT=$TEST_DIR/storage image_id localhost/busybox)" ]
 }
 
 @test "credentials are read from ~/.docker/config.json too" {
