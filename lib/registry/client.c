@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -208,15 +209,12 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
         /* A new status line (a redirect followed, a 100 Continue): the
          * headers of the answer before are not this answer's. */
         if (len >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
-                long keep_status = x->resp->status;
-
                 free(x->resp->content_type);
                 free(x->resp->digest);
                 free(x->resp->location);
                 free(x->resp->challenge);
                 x->resp->content_type = x->resp->digest = x->resp->location = x->resp->challenge = NULL;
                 x->resp->length = -1;
-                x->resp->status = keep_status;
                 return len;
         }
         if (!colon)
@@ -234,7 +232,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
                 _cleanup_free_ char *v = trimmed_dup(colon + 1, len - name_len - 1);
                 long l;
 
-                if (v && str_to_long(v, 0, INT64_MAX > LONG_MAX ? LONG_MAX : (long)INT64_MAX, &l) == 0)
+                if (v && str_to_long(v, 0, LONG_MAX, &l) == 0)
                         x->resp->length = l;
                 return len;
         }
