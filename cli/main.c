@@ -30,11 +30,14 @@ static int cmd_from_image_module(const cli_global_t *g, int argc, char **argv)
 
         const char *why = NULL;
 
-        /* The module binds its libarchive calls lazily, once that is loaded
-         * (lib/image/archive_load.h); whoever asks for every binding at
-         * load time gets libarchive loaded first. */
-        if (getenv("LD_BIND_NOW") && *getenv("LD_BIND_NOW"))
+        /* The module binds its libarchive and libcurl calls lazily, once
+         * they are loaded (lib/image/archive_load.h,
+         * lib/registry/curl_load.h); whoever asks for every binding at
+         * load time gets them loaded first. */
+        if (getenv("LD_BIND_NOW") && *getenv("LD_BIND_NOW")) {
                 (void)dlopen("libarchive.so.13", RTLD_NOW | RTLD_GLOBAL);
+                (void)dlopen("libcurl.so.4", RTLD_NOW | RTLD_GLOBAL);
+        }
         for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !h; i++)
                 if (paths[i] && *paths[i] && access(paths[i], R_OK) == 0) {
                         h = dlopen(paths[i], RTLD_LAZY | RTLD_LOCAL);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "curl_load.h"
 #include "fsutil.h"
 #include "log.h"
 #include "proto.h"
@@ -137,6 +138,8 @@ int registry_open(const char *domain, const char *user, const char *pass, regist
         const char *host = domain;
         int k;
 
+        if (registry_curl_ready(err) < 0)
+                return -1;
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 return cell_error_set(err, EIO, "libcurl initialisation");
         r = calloc(1, sizeof(*r));
