@@ -14,9 +14,10 @@ free_port() {
         python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_registry NAME [HTPASSWD]: prints the port it listens on.
+# start_registry NAME [HTPASSWD [TLSDIR]]: prints the port it listens on.
+# TLSDIR holds server.crt and server.key (and ca.crt, to check it is up).
 start_registry() {
-        local name=$1 htpasswd=${2:-} dir=$REG_DIR/$1 port i
+        local name=$1 htpasswd=${2:-} tls=${3:-} dir=$REG_DIR/$1 port i scheme=http curlopt=()
         port=$(free_port)
         mkdir -p "$dir/data"
         cat >"$dir/config.yml" <<EOC
@@ -29,6 +30,11 @@ storage:
 http:
   addr: 127.0.0.1:$port
 EOC
+        if [ -n "$tls" ]; then
+                printf '  tls:\n    certificate: %s\n    key: %s\n' "$tls/server.crt" "$tls/server.key" >>"$dir/config.yml"
+                scheme=https
+                curlopt=(--cacert "$tls/ca.crt")
+        fi
         if [ -n "$htpasswd" ]; then
                 printf 'auth:\n  htpasswd:\n    realm: cell-test\n    path: %s\n' "$htpasswd" >>"$dir/config.yml"
         fi
@@ -36,7 +42,8 @@ EOC
         docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
         echo $! >"$dir/pid"
         for i in $(seq 100); do
-                if curl -s -o /dev/null "http://127.0.0.1:$port/v2/"; then
+                if curl -s -o /dev/null "${curlopt[@]}" --resolve "$(hostname):$port:127.0.0.1" \
+                        "$scheme://$([ -n "$tls" ] && hostname || echo 127.0.0.1):$port/v2/"; then
                         echo "$port"
                         return 0
                 fi
@@ -229,6 +236,51 @@ unique_image() {
         export CELL_STORAGE_ROOT=$TEST_DIR/storage3
         run -0 "$CELL" pull -q "$TOKENREG/mine:1"
         [ "$(image_id "$TOKENREG/mine:1")" = "$(CELL_STORAGE_ROOT=$TEST_DIR/storage image_id localhost/busybox)" ]
+}
+
+@test "https with a private CA from certs.d/HOST:PORT/ca.crt; without it the certificate is refused" {
+        command -v openssl >/dev/null || skip "openssl not found"
+        host=$(hostname)
+        getent hosts "$host" | grep -q '^127\.' || skip "$host does not resolve to a loopback address"
+        tls=$TEST_DIR/tls
+        mkdir -p "$tls"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 2 \
+                -subj "/CN=cell test CA" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" \
+                -subj "/CN=$host" 2>/dev/null
+        printf 'subjectAltName=DNS:%s\n' "$host" >"$tls/ext"
+        openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial \
+                -out "$tls/server.crt" -days 2 -extfile "$tls/ext" 2>/dev/null
+        port=$(start_registry "tls-${TEST_DIR##*.}" "" "$tls")
+        reg=$host:$port
+        "$CELL" image base busybox >/dev/null
+        "$CELL" tag localhost/busybox "$reg/secure:1"
+        export CELL_CONFIG_DIR=$TEST_DIR/config
+        run -1 "$CELL" push "$reg/secure:1"
+        [[ "$output" == *"https://$reg"*"certificate"* ]]
+        mkdir -p "$CELL_CONFIG_DIR/certs.d/$reg"
+        cp "$tls/ca.crt" "$CELL_CONFIG_DIR/certs.d/$reg/ca.crt"
+        run -0 "$CELL" push "$reg/secure:1"
+        [[ "${lines[-1]}" == "1: digest: sha256:"* ]]
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull -q "$reg/secure:1"
+        [ "$output" = "$reg/secure:1" ]
+        kill "$(cat "$REG_DIR/tls-${TEST_DIR##*.}/pid")"
+}
+
+@test "a registry named in CELL_INSECURE_REGISTRIES is reached with plain http, others with https" {
+        host=$(hostname)
+        getent hosts "$host" | grep -q '^127\.' || skip "$host does not resolve to a loopback address"
+        reg=$host:${PLAIN#*:}
+        "$CELL" image base busybox >/dev/null
+        "$CELL" tag localhost/busybox "$reg/insecure:1"
+        run -1 "$CELL" push "$reg/insecure:1"
+        [[ "$output" == *"https://$reg"* ]]
+        CELL_INSECURE_REGISTRIES=other:1,$reg run -0 "$CELL" push "$reg/insecure:1"
+        [[ "${lines[-1]}" == "1: digest: sha256:"* ]]
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        CELL_INSECURE_REGISTRIES=$reg run -0 "$CELL" pull -q "$reg/insecure:1"
+        [ "$output" = "$reg/insecure:1" ]
 }
 
 @test "credentials are read from ~/.docker/config.json too" {
