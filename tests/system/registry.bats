@@ -184,6 +184,45 @@ unique_image() {
         [[ "$output" == *"HTTP 404"* ]]
 }
 
+@test "an index is resolved to this machine's platform; the name points at the index" {
+        [ "$(uname -m)" = x86_64 ] || skip "the index below offers linux/amd64 and linux/arm64 only"
+        "$CELL" image base busybox >/dev/null
+        unique_image localhost/other:1
+        "$CELL" tag localhost/busybox "$PLAIN/multi:amd64"
+        "$CELL" tag localhost/other:1 "$PLAIN/multi:arm64"
+        run -0 "$CELL" push "$PLAIN/multi:amd64"
+        amd=${lines[-1]#amd64: digest: }
+        amd_size=${amd##* }
+        amd=${amd%% *}
+        run -0 "$CELL" push "$PLAIN/multi:arm64"
+        arm=${lines[-1]#arm64: digest: }
+        arm_size=${arm##* }
+        arm=${arm%% *}
+        # arm64 first: taking the first entry would be wrong.
+        jq -nc --arg a "$amd" --argjson asz "$amd_size" --arg r "$arm" --argjson rsz "$arm_size" '{
+                schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+                manifests: [
+                        {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $r, size: $rsz,
+                         platform: {os: "linux", architecture: "arm64"}},
+                        {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $a, size: $asz,
+                         platform: {os: "linux", architecture: "amd64"}}]}' | tr -d '\n' >"$TEST_DIR/index.json"
+        curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+                --data-binary @"$TEST_DIR/index.json" "http://$PLAIN/v2/multi/manifests/both"
+        index_digest=sha256:$(sha256sum <"$TEST_DIR/index.json" | cut -d' ' -f1)
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull "$PLAIN/multi:both"
+        [ "${lines[-3]}" = "Digest: $index_digest" ]
+        [ "$(image_id "$PLAIN/multi:both")" = "$(CELL_STORAGE_ROOT=$TEST_DIR/storage image_id localhost/busybox)" ]
+        run -0 jq -r --arg n "$PLAIN/multi:both" \
+                '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
+                "$CELL_STORAGE_ROOT/images/index.json"
+        [ "$output" = "$index_digest" ]
+        run -0 "$CELL" image check
+        # Pushing it sends this machine's manifest.
+        run -0 "$CELL" push "$PLAIN/multi:both" "$PLAIN/multi:again"
+        [ "${lines[-1]}" = "again: digest: $amd size: $amd_size" ]
+}
+
 @test "pull of a tag the registry does not have fails with the registry's error" {
         run -1 "$CELL" pull "$PLAIN/nosuch:1"
         [[ "$output" == *"cell pull: pulling $PLAIN/nosuch:1"*"HTTP 404"*"MANIFEST_UNKNOWN"* ]] ||
