@@ -678,14 +678,17 @@ out:
         return ret;
 }
 
-int registry_status_error(const registry_request_t *req, const registry_response_t *resp, cell_error_t *err)
+int registry_status_error(const registry_t *r, const registry_request_t *req, const registry_response_t *resp,
+                          cell_error_t *err)
 {
         _cleanup_free_ char *detail =
                 resp->body ? registry_error_body_string(resp->body, resp->body_len) : NULL;
         int code = (resp->status == 401 || resp->status == 403) ? EACCES
                    : resp->status == 404                        ? ENOENT
                                                                 : EPROTO;
+        bool hint = resp->status == 401 && r && !r->user;
 
-        return cell_error_plain(err, code, "%s %s: HTTP %ld%s%s", req->method, req->url, resp->status,
-                                detail ? ": " : "", detail ? detail : "");
+        return cell_error_plain(err, code, "%s %s: HTTP %ld%s%s%s%s%s", req->method, req->url, resp->status,
+                                detail ? ": " : "", detail ? detail : "", hint ? " (no credentials for " : "",
+                                hint ? r->domain : "", hint ? ": cell login)" : "");
 }

@@ -80,7 +80,9 @@ typedef int (*registry_done_fn)(void *ctx, size_t i, int result, registry_respon
 int registry_run_many(registry_t *r, const registry_request_t *reqs, size_t n, size_t parallel,
                       registry_done_fn done, void *ctx, cell_error_t *err);
 
-/* An error for an answer that was not what was wanted: "GET URL: 404 Not
- * Found: MANIFEST_UNKNOWN: manifest unknown". Returns a negative errno (EACCES
- * for 401/403, ENOENT for 404, EPROTO otherwise). */
-int registry_status_error(const registry_request_t *req, const registry_response_t *resp, cell_error_t *err);
+/* An error for an answer that was not what was wanted: "GET URL: HTTP 404:
+ * MANIFEST_UNKNOWN: manifest unknown"; a 401 to a client without
+ * credentials says how to give some ("cell login HOST"). Returns a negative
+ * errno (EACCES for 401/403, ENOENT for 404, EPROTO otherwise). */
+int registry_status_error(const registry_t *r, const registry_request_t *req, const registry_response_t *resp,
+                          cell_error_t *err);

@@ -74,7 +74,7 @@ static int fetch_manifest(registry_t *r, const char *path, const char *reference
         if (k < 0)
                 return k;
         if (resp.status != 200) {
-                k = registry_status_error(&q, &resp, err);
+                k = registry_status_error(r, &q, &resp, err);
                 registry_response_clear(&resp);
                 return k;
         }
@@ -117,6 +117,7 @@ typedef struct blob_dl {
 } blob_dl_t;
 
 typedef struct pull_ctx {
+        registry_t *r;
         blob_dl_t *dl;
         const registry_events_t *ev;
 } pull_ctx_t;
@@ -208,7 +209,7 @@ static int blob_done(void *ctx, size_t i, int result, registry_response_t *resp,
         registry_request_t q = {.method = "GET", .url = b->d->digest};
 
         if (result == 0 && resp->status != 200) {
-                registry_status_error(&q, resp, &b->err);
+                registry_status_error(p->r, &q, resp, &b->err);
                 cell_error_prefix(&b->err, "blob");
                 b->failed = true;
         } else if (result < 0 && !b->failed) {
@@ -232,7 +233,7 @@ static int download_blobs(registry_t *r, image_store_t *s, const char *path, con
         _cleanup_free_ registry_request_t *reqs = calloc(n ? n : 1, sizeof(*reqs));
         _cleanup_free_ blob_dl_t *dl = calloc(n ? n : 1, sizeof(*dl));
         _cleanup_strv_ char **urls = NULL;
-        pull_ctx_t p = {.dl = dl, .ev = ev};
+        pull_ctx_t p = {.r = r, .dl = dl, .ev = ev};
         int k;
 
         if (!scope || !reqs || !dl)
@@ -481,7 +482,7 @@ static int push_blob(registry_t *r, image_store_t *s, const char *path, const ch
                 return k;
         *ret_exists = resp.status == 200;
         if (resp.status != 200 && resp.status != 404) {
-                k = registry_status_error(&q, &resp, err);
+                k = registry_status_error(r, &q, &resp, err);
                 registry_response_clear(&resp);
                 return k;
         }
@@ -494,7 +495,7 @@ static int push_blob(registry_t *r, image_store_t *s, const char *path, const ch
                 return k;
         if (resp.status != 202 || !resp.location) {
                 k = resp.status == 202 ? cell_error_plain(err, EPROTO, "POST %s: no Location", up)
-                                       : registry_status_error(&q, &resp, err);
+                                       : registry_status_error(r, &q, &resp, err);
                 registry_response_clear(&resp);
                 return k;
         }
@@ -518,7 +519,7 @@ static int push_blob(registry_t *r, image_store_t *s, const char *path, const ch
                 return k;
         if (resp.status != 201) {
                 q.url = up;
-                k = registry_status_error(&q, &resp, err);
+                k = registry_status_error(r, &q, &resp, err);
         }
         registry_response_clear(&resp);
         return k;
@@ -605,7 +606,7 @@ int registry_push(image_store_t *s, const char *src, const char *dest, const reg
         if (registry_do(r, &q, &resp, err) < 0)
                 goto out;
         if (resp.status != 201) {
-                registry_status_error(&q, &resp, err);
+                registry_status_error(r, &q, &resp, err);
                 goto out;
         }
         if (resp.digest && image_digest_valid(resp.digest) && !str_eq(resp.digest, mdigest)) {
@@ -641,7 +642,7 @@ int registry_login_check(const char *server_key, const char *user, const char *p
         if (k == 0 && resp.status == 401)
                 k = cell_error_plain(err, EACCES, "unauthorized: incorrect username or password");
         else if (k == 0 && resp.status != 200)
-                k = registry_status_error(&q, &resp, err);
+                k = registry_status_error(r, &q, &resp, err);
         registry_response_clear(&resp);
         return k;
 }
