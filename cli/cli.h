@@ -65,6 +65,11 @@ int cmd_system(const cli_global_t *g, int argc, char **argv);
 int cmd_load(const cli_global_t *g, int argc, char **argv);
 int cmd_save(const cli_global_t *g, int argc, char **argv);
 int cmd_import(const cli_global_t *g, int argc, char **argv);
+/* registry_cmds.c */
+int cmd_pull(const cli_global_t *g, int argc, char **argv);
+int cmd_push(const cli_global_t *g, int argc, char **argv);
+int cmd_login(const cli_global_t *g, int argc, char **argv);
+int cmd_logout(const cli_global_t *g, int argc, char **argv);
 /* The engine (lib/engine/container.h) under g->storage_root and
  * g->run_root: for the container commands of the module. */
 struct engine;

@@ -30,11 +30,14 @@ static int cmd_from_image_module(const cli_global_t *g, int argc, char **argv)
 
         const char *why = NULL;
 
-        /* The module binds its libarchive calls lazily, once that is loaded
-         * (lib/image/archive_load.h); whoever asks for every binding at
-         * load time gets libarchive loaded first. */
-        if (getenv("LD_BIND_NOW") && *getenv("LD_BIND_NOW"))
+        /* The module binds its libarchive and libcurl calls lazily, once
+         * they are loaded (lib/image/archive_load.h,
+         * lib/registry/curl_load.h); whoever asks for every binding at
+         * load time gets them loaded first. */
+        if (getenv("LD_BIND_NOW") && *getenv("LD_BIND_NOW")) {
                 (void)dlopen("libarchive.so.13", RTLD_NOW | RTLD_GLOBAL);
+                (void)dlopen("libcurl.so.4", RTLD_NOW | RTLD_GLOBAL);
+        }
         for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !h; i++)
                 if (paths[i] && *paths[i] && access(paths[i], R_OK) == 0) {
                         h = dlopen(paths[i], RTLD_LAZY | RTLD_LOCAL);
@@ -161,6 +164,10 @@ static const cli_command_t engine_commands[] = {
         {"load", cmd_from_image_module, CLI_SEAL_NEVER, "load images from a tar archive or stdin"},
         {"save", cmd_from_image_module, CLI_SEAL_NEVER, "save images to a tar archive"},
         {"import", cmd_from_image_module, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
+        {"pull", cmd_from_image_module, CLI_SEAL_NEVER, "download an image from a registry"},
+        {"push", cmd_from_image_module, CLI_SEAL_NEVER, "upload an image to a registry"},
+        {"login", cmd_from_image_module, CLI_SEAL_NEVER, "keep credentials for a registry"},
+        {"logout", cmd_from_image_module, CLI_SEAL_NEVER, "forget the credentials for a registry"},
         {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json (the runtime's)"},
         {"features", cmd_features, CLI_SEAL_NEVER, "print the runtime's features"},
         {NULL, NULL, false, NULL},

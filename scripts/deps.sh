@@ -12,14 +12,14 @@ prog=${0##*/}
 
 # Build: the compiler, Meson, and the libraries of the house plan.
 build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev libseccomp-dev libcmocka-dev
-        libarchive-dev libssl-dev zlib1g-dev)
+        libarchive-dev libssl-dev zlib1g-dev libcurl4-openssl-dev)
 # Tests: bats system tests, jq for config.json edits, a static busybox for test
 # rootfs (scripts/make-bundle.sh), unshare/nsenter, ip, the sanitizer runtime for
 # clang's ASan/UBSan build, the formatter check, GNU time for bench RSS, and
 # tini (its static build is what `cell run --init` binds as /sbin/docker-init;
 # the parity test uses it).
 test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time python3 mmdebstrap
-        tini)
+        tini docker-registry apache2-utils)
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, the peers bench/ compares with, and

@@ -16,6 +16,7 @@
 #   units     the command-line value parsers (lib/engine/units.c, -e of envfile.c)
 #   passwd    --user against an image's etc/passwd and etc/group (lib/engine/passwd.c)
 #   dockerfile  Dockerfiles, variable substitution and .dockerignore (lib/build/)
+#   registry  what a registry sends: WWW-Authenticate, tokens, errors, credential files, manifest responses
 #
 # Exits non-zero when the fuzzer finds a crash, a leak or undefined behaviour;
 # the input that triggered it is left as build-fuzz/fuzz-out/<target>/crash-*

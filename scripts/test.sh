@@ -46,7 +46,7 @@ else
 fi
 
 # Tier 3: fuzzing, briefly: every parser of untrusted input.
-for target in spec seccomp ref manifest image_config imgarchive layer units passwd dockerfile; do
+for target in spec seccomp ref manifest image_config imgarchive layer units passwd dockerfile registry; do
         echo "== fuzz ($target, ${CELL_FUZZ_SECONDS:-30} s)"
         if [ -x scripts/fuzz.sh ]; then
                 scripts/fuzz.sh "${CELL_FUZZ_SECONDS:-30}" "$target" >"$log/fuzz-$target.txt" 2>&1

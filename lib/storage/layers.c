@@ -579,6 +579,7 @@ typedef struct staged {
         char tmp[32]; /* the temporary directory, locked through tfd */
         int tfd, dfd; /* it and its diff/ */
         int rfd;      /* the pipe's read end, the thread's */
+        int wfd;      /* its write end, the loader's: how stage_end finds the entry */
         pthread_t thread;
         bool joined;
         int r; /* layer_apply's result, once joined */
@@ -640,7 +641,7 @@ static int stage_begin(void *ctx, const char *path)
         e = calloc(1, sizeof(*e));
         if (!e)
                 return -1;
-        e->tfd = e->dfd = e->rfd = -1;
+        e->tfd = e->dfd = e->rfd = e->wfd = -1;
         e->joined = true;
         e->tfd = tmpdir_make_diff(st->s, e->tmp, &e->dfd, NULL);
         if (e->tfd < 0) {
@@ -656,6 +657,7 @@ static int stage_begin(void *ctx, const char *path)
          * for every chunk; the default size works too. */
         (void)fcntl(p[1], F_SETPIPE_SZ, 1024 * 1024);
         e->rfd = p[0];
+        e->wfd = p[1];
         if (pthread_create(&e->thread, NULL, stage_thread, e) != 0) {
                 close(p[1]);
                 staged_free(st->s, e);
@@ -670,8 +672,13 @@ static int stage_begin(void *ctx, const char *path)
 static void stage_end(void *ctx, int fd, const char *digest)
 {
         storage_stage_t *st = ctx;
-        staged_t *e = st->n ? st->v[st->n - 1] : NULL;
+        staged_t *e = NULL;
 
+        /* A pull streams several layers at once, so the entry is the one
+         * whose pipe this is, not the last one begun. */
+        for (size_t i = st->n; i-- > 0 && !e;)
+                if (st->v[i]->wfd == fd && !st->v[i]->joined)
+                        e = st->v[i];
         /* EOF for the thread: it finishes the layer (or its draining). */
         close(fd);
         if (!e || e->joined)
