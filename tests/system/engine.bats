@@ -185,9 +185,14 @@ got-term"
         assert_output_contains "You cannot remove a running container"
         run -0 c rm -f life
         assert_equal "$output" "life"
+        # docker inspect looks for a container, then an image: "No such
+        # object"; with --type container, docker's daemon error.
         run c inspect life
         assert_equal "$status" 1
-        assert_output_contains "No such container: life"
+        assert_output_contains "Error: No such object: life"
+        run c inspect --type container life
+        assert_equal "$status" 1
+        assert_output_contains "Error response from daemon: No such container: life"
 }
 
 @test "logs: --tail, -t, --since and -f" {
