@@ -199,3 +199,46 @@ n_containers() {
         assert_equal "$(n_containers)" "0"
         run -0 c image check
 }
+
+@test "build: advice with line numbers (unpinned base, secret-looking ARG/ENV, ADD of a plain file, root, setuid); --check fails and tags nothing" {
+        echo plain >plain.txt
+        run -0 c tag localhost/build-base:1 localhost/build-base:latest
+        printf '%s\n' 'FROM localhost/build-base' 'ARG DB_PASSWORD=hunter2' 'ENV TOKEN_X=ghp_abcdefghijklmnop1234' \
+                'ADD plain.txt /plain.txt' 'RUN chmod u+s /bin/busybox' >Dockerfile
+        run c build -q -t localhost/advice:1 .
+        assert_success
+        assert_output_contains "Dockerfile:1: warning: FROM localhost/build-base: the base image is not pinned"
+        assert_output_contains "Dockerfile:2: warning: ARG DB_PASSWORD: a secret-looking value"
+        assert_output_contains "Dockerfile:3: warning: ENV TOKEN_X: a secret-looking value"
+        assert_output_contains "Dockerfile:4: warning: ADD of files that are not archives"
+        assert_output_contains "warning: the image runs as root"
+        assert_output_contains "1 setuid or setgid file in the image (/bin/busybox)"
+        run c build -q --check -t localhost/advice:2 .
+        assert_failure
+        assert_output_contains "6 warnings (--check)"
+        run c image inspect localhost/advice:2
+        assert_failure
+        # Pinned, no secrets, COPY, a user, no set-id bits: no advice.
+        printf '%s\n' 'FROM localhost/build-base:1' 'COPY plain.txt /plain.txt' 'USER 1000' >Dockerfile
+        run -0 c build -q --check -t localhost/advice:3 .
+        assert_output_not_contains "warning:"
+}
+
+@test "build: intermediate images are hidden from images (shown with -a); the result is listed, tagged or not" {
+        printf '%s\n' 'FROM localhost/build-base:1' 'ENV A=1' 'RUN echo x > /x' 'CMD ["cat", "/x"]' >Dockerfile
+        local id
+        id=$(c build -q -t localhost/layers:1 . 2>/dev/null)
+        run -0 c images -q
+        local shown=$(echo "$output" | wc -l)
+        run -0 c images -a -q
+        [ "$(echo "$output" | wc -l)" -gt "$shown" ]
+        # An untagged result is listed (as <none>), its steps are not.
+        printf '%s\n' 'LABEL extra=1' >>Dockerfile
+        local untagged
+        untagged=$(c build -q . 2>/dev/null)
+        [ "$untagged" != "$id" ]
+        run -0 c images --no-trunc -q
+        assert_output_contains "$untagged"
+        assert_output_contains "$id"
+        assert_equal "$(echo "$output" | wc -l)" "$((shown + 1))"
+}
