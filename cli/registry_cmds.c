@@ -56,6 +56,9 @@ static void on_event(void *ctx, registry_event_kind_t kind, const char *digest)
         case REGISTRY_EV_LAYER_COMPLETE:
                 printf("%s: %s\n", short_id(digest), p->push ? "Pushed" : "Pull complete");
                 break;
+        case REGISTRY_EV_MIRROR:
+                printf("Pulling from the mirror %s\n", digest);
+                break;
         case REGISTRY_EV_RESOLVED:
         default:
                 break;

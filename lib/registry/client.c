@@ -1,5 +1,6 @@
 /* cell: the registry HTTP client over libcurl. See client.h. */
 #include "client.h"
+#include "regconf.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
@@ -132,12 +133,21 @@ static int load_ca(registry_t *r, cell_error_t *err)
         return 0;
 }
 
-int registry_open(const char *domain, const char *user, const char *pass, registry_t **ret, cell_error_t *err)
+/* base: where the registry's API is (NULL: from domain); cred: whose
+ * credentials (a mirror's host, else domain). */
+static int open_at(const char *domain, const char *base, const char *cred, const char *user, const char *pass,
+                   registry_t **ret, cell_error_t *err)
 {
+        registry_conf_t conf = {0};
         registry_t *r;
         const char *host = domain;
+        bool insecure;
         int k;
 
+        if (registry_conf_load(&conf, err) < 0)
+                return -1;
+        insecure = domain_insecure(domain) || registry_conf_insecure(&conf, domain);
+        registry_conf_clear(&conf);
         if (registry_curl_ready(err) < 0)
                 return -1;
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -150,8 +160,16 @@ int registry_open(const char *domain, const char *user, const char *pass, regist
         /* Docker Hub's API is not at its name. */
         if (str_eq(domain, "docker.io"))
                 host = "registry-1.docker.io";
-        r->domain = strdup(domain);
-        r->base = str_printf("%s://%s", domain_insecure(domain) ? "http" : "https", host);
+        r->domain = strdup(cred);
+        if (base) {
+                size_t n = strlen(base);
+
+                while (n > 0 && base[n - 1] == '/')
+                        n--;
+                r->base = strndup(base, n);
+        } else {
+                r->base = str_printf("%s://%s", insecure ? "http" : "https", host);
+        }
         if (!r->domain || !r->base) {
                 registry_close(r);
                 return cell_error_set(err, ENOMEM, "registry");
@@ -160,10 +178,10 @@ int registry_open(const char *domain, const char *user, const char *pass, regist
                 r->user = strdup(user);
                 r->pass = strdup(pass ? pass : "");
         } else {
-                k = registry_auth_lookup(domain, &r->user, &r->pass, err);
+                k = registry_auth_lookup(cred, &r->user, &r->pass, err);
                 if (k < 0 && k != -ENOENT) {
                         registry_close(r);
-                        return cell_error_prefix(err, "credentials for %s", domain);
+                        return cell_error_prefix(err, "credentials for %s", cred);
                 }
         }
         if (load_ca(r, err) < 0) {
@@ -172,6 +190,26 @@ int registry_open(const char *domain, const char *user, const char *pass, regist
         }
         *ret = r;
         return 0;
+}
+
+int registry_open(const char *domain, const char *user, const char *pass, registry_t **ret, cell_error_t *err)
+{
+        return open_at(domain, NULL, domain, user, pass, ret, err);
+}
+
+int registry_open_mirror(const char *domain, const char *url, registry_t **ret, cell_error_t *err)
+{
+        const char *h = strstr(url, "://");
+        _cleanup_free_ char *host = NULL;
+
+        if (!h)
+                return cell_error_plain(err, EINVAL, "mirror %s: not a URL", url);
+        h += 3;
+        host = strndup(h, strcspn(h, "/"));
+        if (!host || !*host)
+                return cell_error_plain(err, EINVAL, "mirror %s: no host", url);
+        (void)domain;
+        return open_at(host, url, host, NULL, NULL, ret, err);
 }
 
 void registry_close(registry_t *r)

@@ -25,6 +25,10 @@ typedef struct registry registry_t;
  * "localhost:5000"). USER/PASS (may be NULL) override the credential files. */
 int registry_open(const char *domain, const char *user, const char *pass, registry_t **ret,
                   cell_error_t *err);
+/* A client for a mirror of DOMAIN at URL ("https://mirror.example",
+ * "http://127.0.0.1:5001"): the same API at another place, with the
+ * mirror's own credentials and CA. */
+int registry_open_mirror(const char *domain, const char *url, registry_t **ret, cell_error_t *err);
 void registry_close(registry_t *r);
 static inline void registry_closep(registry_t **r)
 {

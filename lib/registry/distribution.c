@@ -1,5 +1,6 @@
 /* cell: pull and push (Distribution v2). See distribution.h. */
 #include "distribution.h"
+#include "regconf.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -405,10 +406,35 @@ int registry_pull(image_store_t *s, const char *ref, const image_load_sink_t *si
         name = image_ref_string(rr);
         if (!name)
                 return cell_error_set(err, ENOMEM, "pull");
-        if (registry_open(rr->domain, NULL, NULL, &r, err) < 0)
-                return -1;
-        if (pull_resolve(r, rr, &st, err) < 0)
-                goto out;
+        /* The registry's mirrors first (registries.json), then itself. */
+        {
+                registry_conf_t conf = {0};
+                _cleanup_strv_ char **mirrors = NULL;
+
+                if (registry_conf_load(&conf, err) < 0)
+                        return -1;
+                mirrors = registry_conf_mirrors(&conf, rr->domain);
+                registry_conf_clear(&conf);
+                for (size_t i = 0; mirrors && mirrors[i]; i++) {
+                        cell_error_t merr = {0};
+
+                        if (registry_open_mirror(rr->domain, mirrors[i], &r, &merr) == 0 &&
+                            pull_resolve(r, rr, &st, &merr) == 0) {
+                                emit(ev, REGISTRY_EV_MIRROR, mirrors[i]);
+                                break;
+                        }
+                        registry_close(r);
+                        r = NULL;
+                        pull_state_clear(&st);
+                        st = (pull_state_t){0};
+                }
+        }
+        if (!r) {
+                if (registry_open(rr->domain, NULL, NULL, &r, err) < 0)
+                        return -1;
+                if (pull_resolve(r, rr, &st, err) < 0)
+                        goto out;
+        }
         emit(ev, REGISTRY_EV_RESOLVED, st.top_digest);
         /* The blobs are unnamed until the tag: gc must wait. */
         if (image_store_pin(s, err) < 0)

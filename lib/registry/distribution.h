@@ -31,6 +31,7 @@ typedef enum registry_event_kind {
         REGISTRY_EV_LAYER_EXISTS,   /* pull: in the store already; push: in the registry already */
         REGISTRY_EV_LAYER_WAITING,  /* pull: to be downloaded; push: to be uploaded */
         REGISTRY_EV_LAYER_COMPLETE, /* pull: downloaded and verified; push: uploaded */
+        REGISTRY_EV_MIRROR,         /* pull: a mirror has the image (text: its URL) */
 } registry_event_kind_t;
 
 typedef struct registry_events {

@@ -424,3 +424,34 @@ unique_image() {
         run -0 ldd "$module"
         [[ "$output" != *libcurl* ]]
 }
+
+@test "mirrors (registries.json): tried first, a dead one passed over; insecure-registries; a malformed file is an error naming it" {
+        unique_image localhost/mirrored:1
+        id=$(image_id localhost/mirrored:1)
+        run -0 "$CELL" tag localhost/mirrored:1 "$PLAIN/mirrored:1"
+        run -0 "$CELL" push "$PLAIN/mirrored:1"
+        run -0 "$CELL" rmi localhost/mirrored:1 "$PLAIN/mirrored:1"
+        # The "registry" 127.0.0.1:1 does not exist; its first mirror is
+        # dead too, its second one has the image.
+        export CELL_CONFIG_DIR=$TEST_DIR/conf
+        mkdir -p "$CELL_CONFIG_DIR"
+        run -1 "$CELL" pull 127.0.0.1:1/mirrored:1
+        printf '{"mirrors": {"127.0.0.1:1": ["http://127.0.0.1:2", "http://%s"]}}\n' "$PLAIN" \
+                >"$CELL_CONFIG_DIR/registries.json"
+        run -0 "$CELL" pull 127.0.0.1:1/mirrored:1
+        assert_output_contains "Pulling from the mirror http://$PLAIN"
+        [ "$(image_id 127.0.0.1:1/mirrored:1)" = "$id" ]
+        run -0 "$CELL" run --rm 127.0.0.1:1/mirrored:1 /bin/busybox test -s /random
+        # insecure-registries: a name that is not loopback's is reached with
+        # plain http when the file says so (https otherwise).
+        local host
+        host=$(hostname)
+        if getent hosts "$host" | grep -q '^127\.'; then
+                run -1 "$CELL" pull "$host:${PLAIN#*:}/mirrored:1"
+                printf '{"insecure-registries": ["%s:%s"]}\n' "$host" "${PLAIN#*:}" >"$CELL_CONFIG_DIR/registries.json"
+                run -0 "$CELL" pull "$host:${PLAIN#*:}/mirrored:1"
+        fi
+        echo '{"mirrors": 3}' >"$CELL_CONFIG_DIR/registries.json"
+        run -1 "$CELL" pull "$PLAIN/mirrored:1"
+        assert_output_contains "registries.json: mirrors: expected an object"
+}

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "regconf.h"
+#include "strutil.h"
 
 static void test_challenge_bearer(void **state)
 {
@@ -286,6 +288,46 @@ static void test_auth_lookup_files(void **state)
         rmdir(dir);
 }
 
+/* registries.json: docker's keys, mirrors per registry, errors naming the field. */
+static void test_conf(void **state)
+{
+        static const char good[] =
+                "{\"insecure-registries\": [\"h:5000\"],"
+                " \"registry-mirrors\": [\"https://hub-mirror.example\"],"
+                " \"mirrors\": {\"quay.io\": [\"http://127.0.0.1:5001/\", \"https://q2\"]}}";
+        registry_conf_t c = {0};
+        cell_error_t err = {0};
+        char **m;
+
+        (void)state;
+        assert_int_equal(registry_conf_parse(good, sizeof(good) - 1, "registries.json", &c, &err), 0);
+        assert_true(registry_conf_insecure(&c, "h:5000"));
+        assert_false(registry_conf_insecure(&c, "h:5001"));
+        m = registry_conf_mirrors(&c, "quay.io");
+        assert_non_null(m);
+        assert_string_equal(m[0], "http://127.0.0.1:5001/");
+        assert_string_equal(m[1], "https://q2");
+        assert_null(m[2]);
+        strv_free(m);
+        /* Docker Hub's mirrors are registry-mirrors. */
+        m = registry_conf_mirrors(&c, "docker.io");
+        assert_string_equal(m[0], "https://hub-mirror.example");
+        assert_null(m[1]);
+        strv_free(m);
+        m = registry_conf_mirrors(&c, "other.example");
+        assert_null(m[0]);
+        strv_free(m);
+        registry_conf_clear(&c);
+        assert_true(registry_conf_parse("{\"mirrors\": 3}", 14, "r.json", &c, &err) < 0);
+        assert_non_null(strstr(err.msg, "r.json: mirrors: expected an object"));
+        assert_true(registry_conf_parse("{\"registry-mirrors\": [\"ftp://x\"]}", 33, "r.json", &c, &err) < 0);
+        assert_non_null(strstr(err.msg, "registry-mirrors[0]: expected an http:// or https:// URL"));
+        assert_true(registry_conf_parse("{\"mirrors\": {\"q\": [1]}}", 23, "r.json", &c, &err) < 0);
+        assert_non_null(strstr(err.msg, "mirrors.q[0]"));
+        assert_true(registry_conf_parse("[", 1, "r.json", &c, &err) < 0);
+        assert_non_null(strstr(err.msg, "r.json: line 1"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -298,6 +340,7 @@ int main(void)
                 cmocka_unit_test(test_auth_parse),
                 cmocka_unit_test(test_auth_update),
                 cmocka_unit_test(test_auth_lookup_files),
+                cmocka_unit_test(test_conf),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
