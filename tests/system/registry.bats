@@ -455,3 +455,55 @@ unique_image() {
         run -1 "$CELL" pull "$PLAIN/mirrored:1"
         assert_output_contains "registries.json: mirrors: expected an object"
 }
+
+# slow_proxy PORT RATE NAME: a slow front for the plain registry (see
+# slow_proxy.py); prints the port once it listens.
+slow_proxy() {
+        local dir=$TEST_DIR/$3 i
+        mkdir -p "$dir"
+        rm -f "$dir/port"
+        python3 "$BATS_TEST_DIRNAME/slow_proxy.py" "$1" "${PLAIN#*:}" "$2" "$dir/port" >/dev/null 2>"$dir/log" 3>&- &
+        echo $! >"$dir/pid"
+        for i in $(seq 100); do
+                [ -s "$dir/port" ] && break
+                sleep 0.05
+        done
+        cat "$dir/port"
+}
+
+@test "a registry that dies mid-pull: a clear error, nothing tagged, the store clean; the next pull fetches only what is missing" {
+        "$CELL" image base busybox >/dev/null
+        mkdir -p "$TEST_DIR/ctx"
+        printf '%s\n' 'FROM localhost/busybox' 'RUN head -c 6000000 /dev/urandom > /a' \
+                'RUN head -c 6000000 /dev/urandom > /b' >"$TEST_DIR/ctx/Dockerfile"
+        run -0 "$CELL" build -q -t "$PLAIN/big:1" "$TEST_DIR/ctx"
+        run -0 "$CELL" push "$PLAIN/big:1"
+        # An empty store pulls it (rmi would leave the blobs until gc).
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        # 2 MB/s: the small base layer is in at once, the 6 MB ones take 3 s.
+        local port
+        port=$(slow_proxy 0 2000000 p1)
+        "$CELL" pull "127.0.0.1:$port/big:1" >"$TEST_DIR/pull1.out" 2>&1 &
+        local pull=$! st=0 i
+        for i in $(seq 200); do
+                grep -q "Pull complete" "$TEST_DIR/pull1.out" && break
+                sleep 0.05
+        done
+        sleep 0.5
+        kill -KILL "$(cat "$TEST_DIR/p1/pid")"
+        wait "$pull" || st=$?
+        [ "$st" -ne 0 ]
+        run cat "$TEST_DIR/pull1.out"
+        assert_output_contains "pulling 127.0.0.1:$port/big:1"
+        run "$CELL" image inspect "127.0.0.1:$port/big:1"
+        assert_failure
+        run -0 "$CELL" image check
+        # The registry is back: what came in whole is not fetched again.
+        slow_proxy "$port" 0 p2 >/dev/null
+        run -0 "$CELL" pull "127.0.0.1:$port/big:1"
+        assert_output_contains "Already exists"
+        assert_output_contains "Pull complete"
+        run -0 "$CELL" run --rm "127.0.0.1:$port/big:1" sh -c 'test -s /a && test -s /b && echo whole'
+        assert_equal "$output" "whole"
+        kill "$(cat "$TEST_DIR/p2/pid")"
+}
