@@ -77,7 +77,7 @@ cleanup() {
         local k f
         for k in "${!dockerd_pids[@]}"; do docker_stop "$k"; done
         for f in "$REG_DIR"/*/pid; do [ -f "$f" ] && registry_stop "$(basename "$(dirname "$f")")"; done
-        { grep -o " $work[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+        { grep -o " ${work}[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
         rm -rf "$work"
 }
 trap cleanup EXIT

@@ -2,57 +2,16 @@
 #include "listing.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "client.h"
+#include "proto.h"
 #include "ref.h"
 #include "strutil.h"
 
 #define LIST_MAX 1000
-
-/* {"KEY": ["a", "b", ...]} -> a string vector; anything else in the
- * array is refused (the answer is the registry's, so untrusted). A null
- * array (Distribution's answer for a repository without tags) is empty. */
-static int string_array(const char *body, size_t len, const char *key, const char *what, char ***ret,
-                        cell_error_t *err)
-{
-        json_error_t jerr;
-        json_t *root = json_loadb(body, len, 0, &jerr);
-        json_t *arr, *v;
-        _cleanup_strv_ char **out = NULL;
-        size_t i;
-        int k = 0;
-
-        if (!root || !json_is_object(root)) {
-                json_decref(root);
-                return cell_error_plain(err, EPROTO, "%s: not a JSON object", what);
-        }
-        out = calloc(1, sizeof(char *));
-        if (!out) {
-                json_decref(root);
-                return cell_error_set(err, ENOMEM, "%s", what);
-        }
-        arr = json_object_get(root, key);
-        if (arr && !json_is_null(arr) && !json_is_array(arr))
-                k = cell_error_plain(err, EPROTO, "%s: \"%s\" is not an array", what, key);
-        json_array_foreach(arr, i, v)
-        {
-                if (k < 0)
-                        break;
-                if (!json_is_string(v) || !*json_string_value(v))
-                        k = cell_error_plain(err, EPROTO, "%s: \"%s\"[%zu] is not a name", what, key, i);
-                else if (strv_push(&out, json_string_value(v)) < 0)
-                        k = cell_error_set(err, ENOMEM, "%s", what);
-        }
-        json_decref(root);
-        if (k < 0)
-                return k;
-        *ret = steal_pointer(&out);
-        return 0;
-}
 
 static int get_list(registry_t *r, const char *url, const char *scope, const char *key, char ***ret,
                     cell_error_t *err)
@@ -73,7 +32,7 @@ static int get_list(registry_t *r, const char *url, const char *scope, const cha
         else if (!resp.body)
                 k = cell_error_plain(err, EPROTO, "GET %s: an empty answer", url);
         else
-                k = string_array(resp.body, resp.body_len, key, url, ret, err);
+                k = registry_name_list_parse(resp.body, resp.body_len, key, url, ret, err);
         registry_response_clear(&resp);
         return k;
 }
