@@ -68,6 +68,7 @@ int cmd_import(const cli_global_t *g, int argc, char **argv);
 /* registry_cmds.c */
 int cmd_pull(const cli_global_t *g, int argc, char **argv);
 int cmd_push(const cli_global_t *g, int argc, char **argv);
+int cmd_search(const cli_global_t *g, int argc, char **argv);
 int cmd_login(const cli_global_t *g, int argc, char **argv);
 int cmd_logout(const cli_global_t *g, int argc, char **argv);
 /* The engine (lib/engine/container.h) under g->storage_root and

@@ -166,6 +166,7 @@ static const cli_command_t engine_commands[] = {
         {"import", cmd_from_image_module, CLI_SEAL_NEVER, "make an image from a root file system tarball"},
         {"pull", cmd_from_image_module, CLI_SEAL_NEVER, "download an image from a registry"},
         {"push", cmd_from_image_module, CLI_SEAL_NEVER, "upload an image to a registry"},
+        {"search", cmd_from_image_module, CLI_SEAL_NEVER, "list a registry's repositories (its catalog)"},
         {"login", cmd_from_image_module, CLI_SEAL_NEVER, "keep credentials for a registry"},
         {"logout", cmd_from_image_module, CLI_SEAL_NEVER, "forget the credentials for a registry"},
         {"spec", cmd_spec, CLI_SEAL_NEVER, "write a default config.json (the runtime's)"},

@@ -12,6 +12,7 @@
 #include "distribution.h"
 #include "fsutil.h"
 #include "layers.h"
+#include "listing.h"
 #include "options.h"
 #include "proto.h"
 #include "ref.h"
@@ -20,6 +21,9 @@
 
 enum {
         OPT_QUIET = 1,
+        OPT_ALL_TAGS,
+        OPT_LIMIT,
+        OPT_NO_TRUNC,
         OPT_USER,
         OPT_PASS,
         OPT_PASS_STDIN,
@@ -75,23 +79,81 @@ static char *familiar(const char *ref)
         return image_ref_familiar(r);
 }
 
+/* One pull, with docker's lines. The stage unpacks layers while they
+ * arrive (cell load's): the image is ready to run when pull returns. */
+static int pull_one(const cli_global_t *g, image_store_t *s, storage_t *st, const char *ref, print_ctx_t *pc,
+                    bool last_line, cell_error_t *err)
+{
+        _cleanup_storage_stage_ storage_stage_t *stage = NULL;
+        _cleanup_image_ref_ image_ref_t *rr = NULL;
+        _cleanup_free_ char *fam = NULL;
+        registry_pull_result_t res = {0};
+        registry_events_t ev = {.ctx = pc, .event = on_event};
+
+        (void)g;
+        if (image_ref_parse(ref, &rr, err) < 0)
+                return -1;
+        if (!pc->quiet) {
+                printf("%s: Pulling from %s\n", rr->digest ? rr->digest : rr->tag, rr->path);
+                fflush(stdout);
+        }
+        if (storage_stage_new(st, s, &stage, err) < 0 ||
+            registry_pull(s, ref, storage_stage_sink(stage), &ev, &res, err) < 0)
+                return -1;
+        fam = familiar(res.name);
+        if (!pc->quiet) {
+                printf("Digest: %s\n", res.digest);
+                printf("Status: %s for %s\n",
+                       res.downloaded ? "Downloaded newer image" : "Image is up to date",
+                       fam ? fam : res.name);
+        }
+        if (last_line)
+                printf("%s\n", res.name);
+        fflush(stdout);
+        registry_pull_result_clear(&res);
+        return 0;
+}
+
+/* --all-tags: every tag the registry lists for REPO, one pull each, then
+ * the repository's name (docker's last line). */
+static int pull_all_tags(const cli_global_t *g, image_store_t *s, storage_t *st, const char *repo,
+                         print_ctx_t *pc, cell_error_t *err)
+{
+        _cleanup_free_ char *name = NULL;
+        _cleanup_strv_ char **tags = NULL;
+
+        if (registry_list_tags(repo, &name, &tags, err) < 0)
+                return -1;
+        if (!tags || !tags[0])
+                return cell_error_plain(err, ENOENT, "%s: the registry lists no tags", name);
+        for (size_t i = 0; tags[i]; i++) {
+                _cleanup_free_ char *ref = str_printf("%s:%s", name, tags[i]);
+
+                if (!ref)
+                        return cell_error_set(err, ENOMEM, "pull");
+                if (pull_one(g, s, st, ref, pc, false, err) < 0)
+                        return -1;
+        }
+        printf("%s\n", name);
+        return 0;
+}
+
 int cmd_pull(const cli_global_t *g, int argc, char **argv)
 {
         static const cli_option_t opts[] = {
                 {"quiet", 'q', false, OPT_QUIET},
+                {"all-tags", 'a', false, OPT_ALL_TAGS},
                 {"help", 'h', false, OPT_HELP},
                 {NULL, 0, false, 0},
         };
         cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
         _cleanup_image_store_ image_store_t *s = NULL;
         _cleanup_storage_ storage_t *st = NULL;
-        _cleanup_storage_stage_ storage_stage_t *stage = NULL;
         _cleanup_image_ref_ image_ref_t *rr = NULL;
-        _cleanup_free_ char *fam = NULL;
-        registry_pull_result_t res = {0};
         print_ctx_t pc = {0};
-        registry_events_t ev = {.ctx = &pc, .event = on_event};
+        bool all_tags = false;
         cell_error_t err = {0};
+        const char *last;
         int id;
 
         while ((id = cli_next_option(&p, opts)) != 0) {
@@ -99,9 +161,13 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
                 case OPT_QUIET:
                         pc.quiet = !p.value;
                         break;
+                case OPT_ALL_TAGS:
+                        all_tags = !p.value;
+                        break;
                 case OPT_HELP:
-                        printf("usage: cell pull [-q] NAME[:TAG|@DIGEST]\n\n"
-                               "Download an image from a registry.\n");
+                        printf("usage: cell pull [-q] [-a|--all-tags] NAME[:TAG|@DIGEST]\n\n"
+                               "Download an image from a registry; with --all-tags, every tag of\n"
+                               "the repository NAME.\n");
                         return 0;
                 case -1:
                 default:
@@ -114,25 +180,112 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
                 return cli_usage_error("pull", "unexpected argument \"%s\"", argv[p.index + 1]);
         if (image_ref_parse(argv[p.index], &rr, &err) < 0)
                 return cli_fail("pull", &err);
-        if (!pc.quiet) {
-                printf("%s: Pulling from %s\n", rr->digest ? rr->digest : rr->tag, rr->path);
-                fflush(stdout);
-        }
-        /* Layers are unpacked while they arrive (the stage of cell load):
-         * the image is ready to run when pull returns. */
-        if (cli_open_image_store(g, &s, &err) < 0 || storage_open(g->storage_root, &st, &err) < 0 ||
-            storage_stage_new(st, s, &stage, &err) < 0 ||
-            registry_pull(s, argv[p.index], storage_stage_sink(stage), &ev, &res, &err) < 0)
+        /* The parser fills in "latest"; docker refuses a tag the user wrote. */
+        last = strrchr(argv[p.index], '/');
+        if (all_tags && (rr->digest || strchr(last ? last : argv[p.index], ':')))
+                return cli_usage_error("pull", "tag can't be used with --all-tags/-a");
+        if (cli_open_image_store(g, &s, &err) < 0 || storage_open(g->storage_root, &st, &err) < 0)
                 return cli_fail("pull", &err);
-        fam = familiar(res.name);
-        if (!pc.quiet) {
-                printf("Digest: %s\n", res.digest);
-                printf("Status: %s for %s\n",
-                       res.downloaded ? "Downloaded newer image" : "Image is up to date",
-                       fam ? fam : res.name);
+        if (all_tags ? pull_all_tags(g, s, st, argv[p.index], &pc, &err)
+                     : pull_one(g, s, st, argv[p.index], &pc, true, &err))
+                return cli_fail("pull", &err);
+        return 0;
+}
+
+/* docker's table: a column is as wide as its widest cell plus 3, at least
+ * 20 (its tabwriter's settings); the last one is not padded. */
+static void search_print(char **names, size_t n, const char *domain, bool no_trunc)
+{
+        int w = 20;
+
+        (void)no_trunc; /* no descriptions to cut: a catalog has none */
+        for (size_t i = 0; i < n; i++) {
+                int l = (int)(strlen(domain) + 1 + strlen(names[i]) + 3);
+
+                if (l > w)
+                        w = l;
         }
-        printf("%s\n", res.name);
-        registry_pull_result_clear(&res);
+        printf("%-*s%-*s%-*s%s\n", w, "NAME", 20, "DESCRIPTION", 20, "STARS", "OFFICIAL");
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *name = str_printf("%s/%s", domain, names[i]);
+
+                printf("%-*s%-*s%-*s%s\n", w, name ? name : names[i], 20, "", 20, "0", "");
+        }
+}
+
+int cmd_search(const cli_global_t *g, int argc, char **argv)
+{
+        static const cli_option_t opts[] = {
+                {"limit", 0, true, OPT_LIMIT},
+                {"no-trunc", 0, false, OPT_NO_TRUNC},
+                {"help", 'h', false, OPT_HELP},
+                {NULL, 0, false, 0},
+        };
+        cli_parser_t p = {.argc = argc, .argv = argv, .index = 1};
+        _cleanup_strv_ char **names = NULL, **hits = NULL;
+        _cleanup_free_ char *domain = NULL;
+        const char *term, *slash;
+        unsigned long limit = 25;
+        bool no_trunc = false;
+        cell_error_t err = {0};
+        char *end = NULL;
+        size_t n = 0;
+        int id;
+
+        (void)g;
+        while ((id = cli_next_option(&p, opts)) != 0) {
+                switch (id) {
+                case OPT_LIMIT:
+                        errno = 0;
+                        limit = strtoul(p.value, &end, 10);
+                        if (errno || !end || *end || end == p.value || limit < 1 || limit > 100)
+                                return cli_usage_error("search", "invalid limit \"%s\": not in [1, 100]",
+                                                       p.value);
+                        break;
+                case OPT_NO_TRUNC:
+                        no_trunc = !p.value;
+                        break;
+                case OPT_HELP:
+                        printf("usage: cell search [--limit N] [--no-trunc] [REGISTRY/]TERM\n\n"
+                               "List the repositories of a registry whose name contains TERM, from its\n"
+                               "catalog (/v2/_catalog). REGISTRY defaults to docker.io, which does not\n"
+                               "offer one.\n");
+                        return 0;
+                case -1:
+                default:
+                        return cli_usage_error("search", "%s", p.errbuf);
+                }
+        }
+        if (p.index >= argc)
+                return cli_usage_error("search", "missing TERM");
+        if (p.index + 1 < argc)
+                return cli_usage_error("search", "unexpected argument \"%s\"", argv[p.index + 1]);
+        term = argv[p.index];
+        slash = strchr(term, '/');
+        /* "HOST/term" names a registry as a reference's domain does: a dot,
+         * a port or localhost before the first slash. */
+        if (slash &&
+            (memchr(term, '.', (size_t)(slash - term)) || memchr(term, ':', (size_t)(slash - term)) ||
+             (slash - term == 9 && strncmp(term, "localhost", 9) == 0))) {
+                domain = strndup(term, (size_t)(slash - term));
+                term = slash + 1;
+        } else {
+                domain = strdup("docker.io");
+        }
+        if (!domain)
+                return cli_usage_error("search", "out of memory");
+        if (registry_catalog(domain, 0, &names, &err) < 0)
+                return cli_fail("search", &err);
+        hits = calloc(1, sizeof(char *));
+        if (!hits)
+                return cli_usage_error("search", "out of memory");
+        for (size_t i = 0; names && names[i] && n < limit; i++)
+                if (strstr(names[i], term)) {
+                        if (strv_push(&hits, names[i]) < 0)
+                                return cli_usage_error("search", "out of memory");
+                        n++;
+                }
+        search_print(hits, n, domain, no_trunc);
         return 0;
 }
 

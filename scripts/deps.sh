@@ -23,7 +23,8 @@ test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-f
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, the peers bench/ compares with, and
-# dockerd (docker.io) for the docker load/save interop test (image_load.bats).
+# dockerd (docker.io) for the docker load/save interop test (image_load.bats) and
+# the registry interop tests (registry_interop.bats: docker, skopeo, podman).
 peer_pkgs=(runc crun podman containerd uidmap skopeo umoci zstd docker.io buildah)
 
 check_only=false

@@ -491,3 +491,41 @@ int registry_auth_lookup(const char *host, char **ret_user, char **ret_pass, cel
         }
         return -ENOENT;
 }
+
+int registry_name_list_parse(const char *body, size_t len, const char *key, const char *what, char ***ret,
+                             cell_error_t *err)
+{
+        json_error_t jerr;
+        json_t *root = json_loadb(body, len, 0, &jerr);
+        json_t *arr, *v;
+        _cleanup_strv_ char **out = NULL;
+        size_t i;
+        int k = 0;
+
+        if (!root || !json_is_object(root)) {
+                json_decref(root);
+                return cell_error_plain(err, EPROTO, "%s: not a JSON object", what);
+        }
+        out = calloc(1, sizeof(char *));
+        if (!out) {
+                json_decref(root);
+                return cell_error_set(err, ENOMEM, "%s", what);
+        }
+        arr = json_object_get(root, key);
+        if (arr && !json_is_null(arr) && !json_is_array(arr))
+                k = cell_error_plain(err, EPROTO, "%s: \"%s\" is not an array", what, key);
+        json_array_foreach(arr, i, v)
+        {
+                if (k < 0)
+                        break;
+                if (!json_is_string(v) || !*json_string_value(v))
+                        k = cell_error_plain(err, EPROTO, "%s: \"%s\"[%zu] is not a name", what, key, i);
+                else if (strv_push(&out, json_string_value(v)) < 0)
+                        k = cell_error_set(err, ENOMEM, "%s", what);
+        }
+        json_decref(root);
+        if (k < 0)
+                return k;
+        *ret = steal_pointer(&out);
+        return 0;
+}

@@ -78,3 +78,12 @@ char *registry_auth_write_path(void);
  * when none has it (not an error for an anonymous pull), -EINVAL when a file
  * is malformed (the error names it). */
 int registry_auth_lookup(const char *host, char **ret_user, char **ret_pass, cell_error_t *err);
+
+/* A registry's list of names, {"KEY": ["a", "b", ...]} (KEY "tags" for
+ * /v2/NAME/tags/list, "repositories" for /v2/_catalog), into a string
+ * vector (empty, not NULL, when there are none). The answer is the
+ * registry's, so untrusted: anything but non-empty strings in the array is
+ * refused; a missing or null array (Distribution's answer for a repository
+ * without tags) is empty. WHAT names the answer in errors. */
+int registry_name_list_parse(const char *body, size_t len, const char *key, const char *what, char ***ret,
+                             cell_error_t *err);

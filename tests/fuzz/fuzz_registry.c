@@ -16,6 +16,7 @@
 
 #include "manifest.h"
 #include "proto.h"
+#include "strutil.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -85,6 +86,18 @@ static void fuzz_text(const char *s, size_t len)
         }
         k = registry_server_key(s);
         free(k);
+        for (int i = 0; i < 2; i++) {
+                char **names = NULL;
+
+                r = registry_name_list_parse(s, len, i ? "repositories" : "tags", "list", &names, &err);
+                need_msg(r, &err);
+                if (r == 0 && !names)
+                        __builtin_trap();
+                for (size_t j = 0; names && names[j]; j++)
+                        if (!names[j][0])
+                                __builtin_trap();
+                strv_free(names);
+        }
 }
 
 static void fuzz_manifest_response(const char *ctype, const char *body, size_t len)

@@ -7,7 +7,9 @@
 # storage and its own containerd namespaces; stopped by its pid.
 #
 # Set before sourcing or calling: DOCKER_DIR (a directory of the test's),
-# DOCKER (the client; default docker), TIMEOUT (seconds per client call).
+# DOCKER (the client; default docker), TIMEOUT (seconds per client call);
+# optionally DOCKERD_EXTRA_ARGS (more dockerd arguments, split on blanks:
+# "--insecure-registry 127.0.0.1:5000").
 # dockerd_start NAME (the containerd namespace and the messages' prefix),
 # dockerd_stop, dk ARGS... (the client on the private socket),
 # umount_under DIR (every mount below DIR, deepest first).
@@ -29,12 +31,13 @@ dk() {
 }
 
 dockerd_start() {
-        local name=$1 i
+        local name=$1 i extra=()
         mkdir -p "$DOCKER_DIR"
+        read -r -a extra <<<"${DOCKERD_EXTRA_ARGS:-}"
         dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" --pidfile "$DOCKER_DIR/pid" \
                 -H "unix://$DOCKER_DIR/sock" --bridge=none --iptables=false --ip6tables=false \
                 --storage-driver=vfs --containerd-namespace "$name" --containerd-plugins-namespace "$name-p" \
-                >"$DOCKER_DIR/log" 2>&1 &
+                "${extra[@]}" >"$DOCKER_DIR/log" 2>&1 3>&- &
         DOCKERD_PID=$!
         for i in $(seq 1 150); do
                 if dk version >/dev/null 2>&1; then

@@ -9,49 +9,7 @@
 # `cell import`, `cell build`); every test has its own store.
 
 load helpers
-
-free_port() {
-        python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start_registry NAME [HTPASSWD [TLSDIR]]: prints the port it listens on.
-# TLSDIR holds server.crt and server.key (and ca.crt, to check it is up).
-start_registry() {
-        local name=$1 htpasswd=${2:-} tls=${3:-} dir=$REG_DIR/$1 port i scheme=http curlopt=()
-        port=$(free_port)
-        mkdir -p "$dir/data"
-        cat >"$dir/config.yml" <<EOC
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $dir/data
-http:
-  addr: 127.0.0.1:$port
-EOC
-        if [ -n "$tls" ]; then
-                printf '  tls:\n    certificate: %s\n    key: %s\n' "$tls/server.crt" "$tls/server.key" >>"$dir/config.yml"
-                scheme=https
-                curlopt=(--cacert "$tls/ca.crt")
-        fi
-        if [ -n "$htpasswd" ]; then
-                printf 'auth:\n  htpasswd:\n    realm: cell-test\n    path: %s\n' "$htpasswd" >>"$dir/config.yml"
-        fi
-        # fd 3 closed: bats waits for whoever holds it.
-        docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
-        echo $! >"$dir/pid"
-        for i in $(seq 100); do
-                if curl -s -o /dev/null "${curlopt[@]}" --resolve "$(hostname):$port:127.0.0.1" \
-                        "$scheme://$([ -n "$tls" ] && hostname || echo 127.0.0.1):$port/v2/"; then
-                        echo "$port"
-                        return 0
-                fi
-                sleep 0.1
-        done
-        echo "docker-registry did not start: $(cat "$dir/log")" >&2
-        return 1
-}
+load registry_helpers
 
 setup_file() {
         [ -x "$CELL" ] || return 0
@@ -506,4 +464,58 @@ slow_proxy() {
         run -0 "$CELL" run --rm "127.0.0.1:$port/big:1" sh -c 'test -s /a && test -s /b && echo whole'
         assert_equal "$output" "whole"
         kill "$(cat "$TEST_DIR/p2/pid")"
+}
+
+@test "pull --all-tags pulls every tag the registry lists, each runnable" {
+        "$CELL" image base busybox >/dev/null
+        unique_image "$PLAIN/alltags:two"
+        run -0 "$CELL" push localhost/busybox "$PLAIN/alltags:one"
+        run -0 "$CELL" push "$PLAIN/alltags:two"
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull --all-tags "$PLAIN/alltags"
+        [[ "$output" == *"one: Pulling from alltags"* ]]
+        [[ "$output" == *"two: Pulling from alltags"* ]]
+        [ "${lines[-1]}" = "$PLAIN/alltags" ]
+        run -0 "$CELL" images
+        [[ "$output" =~ $PLAIN/alltags\ +one ]]
+        [[ "$output" =~ $PLAIN/alltags\ +two ]]
+        run -0 "$CELL" run --rm --network none "$PLAIN/alltags:two" /bin/busybox test -f /random
+        run -2 "$CELL" pull -a "$PLAIN/alltags:one"
+        [[ "$output" == *"tag can't be used with --all-tags/-a"* ]]
+        run -1 "$CELL" pull --all-tags "$PLAIN/no-such-repo"
+        [[ "$output" == *"listing the tags of $PLAIN/no-such-repo"*"404"* ]]
+}
+
+@test "search lists the catalog's repositories that contain the term, with docker's columns" {
+        "$CELL" image base busybox >/dev/null
+        run -0 "$CELL" push localhost/busybox "$PLAIN/searchme/one:1"
+        run -0 "$CELL" push localhost/busybox "$PLAIN/searchme-two:1"
+        run -0 "$CELL" search "$PLAIN/searchme"
+        [[ "${lines[0]}" =~ ^NAME\ +DESCRIPTION\ +STARS\ +OFFICIAL$ ]]
+        [ "${#lines[@]}" -eq 3 ]
+        [[ "${lines[1]}" =~ ^$PLAIN/searchme/one\ +0\ *$ ]]
+        [[ "${lines[2]}" =~ ^$PLAIN/searchme-two\ +0\ *$ ]]
+        run -0 "$CELL" search --limit 1 "$PLAIN/searchme"
+        [ "${#lines[@]}" -eq 2 ]
+        run -0 "$CELL" search "$PLAIN/nothing-is-called-this"
+        [ "${#lines[@]}" -eq 1 ]
+        run -2 "$CELL" search --limit 0 "$PLAIN/x"
+        [[ "$output" == *"invalid limit"* ]]
+}
+
+@test "search: a registry that does not offer its catalog is named in the error" {
+        # A plain web server stands for a registry without /v2/_catalog
+        # (Docker Hub answers 401 to it, hosted registries 404).
+        mkdir -p "$TEST_DIR/www/v2"
+        port=$(free_port)
+        python3 -m http.server -b 127.0.0.1 -d "$TEST_DIR/www" "$port" >/dev/null 2>&1 3>&- &
+        pid=$!
+        for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
+        run -1 "$CELL" search "127.0.0.1:$port/x"
+        kill "$pid"
+        wait "$pid" 2>/dev/null || true
+        [[ "$output" == *"127.0.0.1:$port does not offer its catalog (/v2/_catalog)"*"HTTP 404"* ]]
+        # The htpasswd registry refuses it to a client without credentials.
+        run -1 "$CELL" search "$AUTHREG/x"
+        [[ "$output" == *"$AUTHREG does not offer its catalog (/v2/_catalog)"*"cell login"* ]]
 }

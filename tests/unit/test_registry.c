@@ -1,6 +1,7 @@
 /* cell: unit tests for the registry protocol's text (lib/registry/proto.c):
  * WWW-Authenticate challenges, token and error answers, base64, credential
- * files (docker's config.json, containers' auth.json) and their updates. */
+ * files (docker's config.json, containers' auth.json) and their updates,
+ * tag lists and catalogs. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -328,6 +329,47 @@ static void test_conf(void **state)
         assert_non_null(strstr(err.msg, "r.json: line 1"));
 }
 
+static void test_name_list(void **state)
+{
+        const char tags[] = "{\"name\":\"bb\",\"tags\":[\"1\",\"latest\"]}";
+        const char none[] = "{\"name\":\"bb\",\"tags\":null}";
+        const char cat[] = "{\"repositories\":[\"a/b\",\"c\"]}";
+        cell_error_t err = {0};
+        char **v = NULL;
+
+        (void)state;
+        assert_int_equal(registry_name_list_parse(tags, strlen(tags), "tags", "t", &v, &err), 0);
+        assert_int_equal(strv_length(v), 2);
+        assert_string_equal(v[0], "1");
+        assert_string_equal(v[1], "latest");
+        strv_free(v);
+        v = NULL;
+        /* Distribution's answer for a repository without tags. */
+        assert_int_equal(registry_name_list_parse(none, strlen(none), "tags", "t", &v, &err), 0);
+        assert_non_null(v);
+        assert_null(v[0]);
+        strv_free(v);
+        v = NULL;
+        assert_int_equal(registry_name_list_parse(cat, strlen(cat), "repositories", "c", &v, &err), 0);
+        assert_int_equal(strv_length(v), 2);
+        assert_string_equal(v[0], "a/b");
+        strv_free(v);
+        v = NULL;
+        /* Refused: not an object, not an array, not a string, an empty name. */
+        assert_true(registry_name_list_parse("[]", 2, "tags", "GET x", &v, &err) < 0);
+        assert_string_equal(err.msg, "GET x: not a JSON object");
+        cell_error_clear(&err);
+        assert_true(registry_name_list_parse("{\"tags\":\"1\"}", 12, "tags", "t", &v, &err) < 0);
+        assert_non_null(strstr(err.msg, "is not an array"));
+        cell_error_clear(&err);
+        assert_true(registry_name_list_parse("{\"tags\":[1]}", 12, "tags", "t", &v, &err) < 0);
+        assert_non_null(strstr(err.msg, "\"tags\"[0] is not a name"));
+        cell_error_clear(&err);
+        assert_true(registry_name_list_parse("{\"tags\":[\"\"]}", 13, "tags", "t", &v, &err) < 0);
+        cell_error_clear(&err);
+        assert_null(v);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -341,6 +383,7 @@ int main(void)
                 cmocka_unit_test(test_auth_update),
                 cmocka_unit_test(test_auth_lookup_files),
                 cmocka_unit_test(test_conf),
+                cmocka_unit_test(test_name_list),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
