@@ -519,3 +519,60 @@ slow_proxy() {
         run -1 "$CELL" search "$AUTHREG/x"
         [[ "$output" == *"$AUTHREG does not offer its catalog (/v2/_catalog)"*"cell login"* ]]
 }
+
+@test "Distribution's token mode: tokens signed with a key the test makes; anonymous pull, push only after login, a wrong password refused" {
+        local dir=$REG_DIR/jwt idir=$REG_DIR/jwtissuer port tport i
+        mkdir -p "$dir/data" "$idir"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$idir/key.pem" -out "$idir/cert.pem" -days 2 \
+                -subj "/CN=cell-test-token" 2>/dev/null
+        python3 "$BATS_TEST_DIRNAME/jwt_issuer.py" "$idir/port" "$idir/key.pem" "$idir/cert.pem" carol 'pw:2' \
+                >/dev/null 2>"$idir/log" 3>&- &
+        echo $! >"$idir/pid"
+        for i in $(seq 100); do
+                [ -s "$idir/port" ] && break
+                sleep 0.05
+        done
+        tport=$(cat "$idir/port")
+        port=$(free_port)
+        cat >"$dir/config.yml" <<EOC
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+auth:
+  token:
+    realm: http://127.0.0.1:$tport/token
+    service: cell-test
+    issuer: cell-test-issuer
+    rootcertbundle: $idir/cert.pem
+EOC
+        docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
+        echo $! >"$dir/pid"
+        for i in $(seq 100); do
+                curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+                sleep 0.1
+        done
+        local reg=127.0.0.1:$port
+        "$CELL" image base busybox >/dev/null
+        run -0 "$CELL" tag localhost/busybox "$reg/tok:1"
+        run -1 "$CELL" push "$reg/tok:1"
+        assert_output_contains "no credentials for $reg: cell login"
+        run -1 "$CELL" login -u carol -p wrong "$reg"
+        assert_output_contains "incorrect username or password"
+        run -0 "$CELL" login -u carol -p 'pw:2' "$reg"
+        assert_output_contains "Login Succeeded"
+        run -0 "$CELL" push "$reg/tok:1"
+        run -0 "$CELL" logout "$reg"
+        # Anonymous pull into an empty store, with a pull-only token.
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull "$reg/tok:1"
+        assert_output_contains "Status: Downloaded newer image for $reg/tok:1"
+        run -0 "$CELL" run --rm "$reg/tok:1" echo signed
+        assert_equal "$output" "signed"
+        # The registry saw the tokens: every request was authorised by one.
+        grep -q 'GET /v2/tok/manifests/1' "$dir/log"
+}
