@@ -522,7 +522,7 @@ slow_proxy() {
 
 @test "Distribution's token mode: tokens signed with a key the test makes; anonymous pull, push only after login, a wrong password refused" {
         local dir=$REG_DIR/jwt idir=$REG_DIR/jwtissuer port tport i
-        mkdir -p "$dir/data" "$idir"
+        mkdir -p "$idir"
         openssl req -x509 -newkey rsa:2048 -nodes -keyout "$idir/key.pem" -out "$idir/cert.pem" -days 2 \
                 -subj "/CN=cell-test-token" 2>/dev/null
         python3 "$BATS_TEST_DIRNAME/jwt_issuer.py" "$idir/port" "$idir/key.pem" "$idir/cert.pem" carol 'pw:2' \
@@ -533,29 +533,8 @@ slow_proxy() {
                 sleep 0.05
         done
         tport=$(cat "$idir/port")
-        port=$(free_port)
-        cat >"$dir/config.yml" <<EOC
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $dir/data
-http:
-  addr: 127.0.0.1:$port
-auth:
-  token:
-    realm: http://127.0.0.1:$tport/token
-    service: cell-test
-    issuer: cell-test-issuer
-    rootcertbundle: $idir/cert.pem
-EOC
-        docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
-        echo $! >"$dir/pid"
-        for i in $(seq 100); do
-                curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
-                sleep 0.1
-        done
+        port=$(REG_EXTRA_CONFIG=$(printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: cell-test\n    issuer: cell-test-issuer\n    rootcertbundle: %s' \
+                "$tport" "$idir/cert.pem") start_registry jwt)
         local reg=127.0.0.1:$port
         "$CELL" image base busybox >/dev/null
         run -0 "$CELL" tag localhost/busybox "$reg/tok:1"

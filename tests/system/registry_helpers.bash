@@ -33,6 +33,10 @@ EOC
         if [ -n "$htpasswd" ]; then
                 printf 'auth:\n  htpasswd:\n    realm: cell-test\n    path: %s\n' "$htpasswd" >>"$dir/config.yml"
         fi
+        # More configuration from the caller (token auth, ...).
+        if [ -n "${REG_EXTRA_CONFIG:-}" ]; then
+                printf '%s\n' "$REG_EXTRA_CONFIG" >>"$dir/config.yml"
+        fi
         # fd 3 closed: bats waits for whoever holds it.
         docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
         echo $! >"$dir/pid"
