@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -39,26 +40,124 @@ static const char *short_id(const char *digest)
         return buf;
 }
 
+#define PROGRESS_ROWS 128
+
+/* On a terminal, a pull keeps one line per layer and redraws it as bytes
+ * come in (a bar, the bytes and the rate), as docker's does; otherwise each
+ * change is a line of its own. */
+typedef struct progress_row {
+        char id[13];
+        double start, last; /* seconds (monotonic) */
+} progress_row_t;
+
 typedef struct print_ctx {
         bool quiet;
         bool push;
+        bool tty;
+        progress_row_t rows[PROGRESS_ROWS];
+        size_t n_rows;
 } print_ctx_t;
+
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void human_bytes(double b, char *buf, size_t n)
+{
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+        size_t u = 0;
+
+        while (b >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+                b /= 1000;
+                u++;
+        }
+        snprintf(buf, n, u ? "%.1f%s" : "%.0f%s", b, units[u]);
+}
+
+static progress_row_t *row_of(print_ctx_t *p, const char *digest, size_t *ret_i)
+{
+        const char *id = short_id(digest);
+
+        for (size_t i = 0; i < p->n_rows; i++)
+                if (strcmp(p->rows[i].id, id) == 0) {
+                        *ret_i = i;
+                        return &p->rows[i];
+                }
+        return NULL;
+}
+
+/* A new line for a layer (a row on a terminal). */
+static void row_line(print_ctx_t *p, const char *digest, const char *text)
+{
+        printf("%s: %s\n", short_id(digest), text);
+        if (p->tty && p->n_rows < PROGRESS_ROWS) {
+                progress_row_t *r = &p->rows[p->n_rows++];
+
+                str_copy(r->id, sizeof(r->id), short_id(digest));
+                r->start = r->last = now_s();
+        }
+}
+
+/* Rewrite a layer's row in place: up to it, clear it, write, back down. */
+static void row_redraw(print_ctx_t *p, size_t i, const char *text)
+{
+        size_t up = p->n_rows - i;
+
+        printf("\033[%zuA\r\033[K%s: %s\033[%zuB\r", up, p->rows[i].id, text, up);
+        fflush(stdout);
+}
+
+static void on_progress(void *ctx, const char *digest, uint64_t done, int64_t total)
+{
+        print_ctx_t *p = ctx;
+        progress_row_t *r;
+        size_t i = 0, width = 40, fill;
+        char bar[64], have[16], all[16], rate[16], text[160];
+        double t;
+
+        if (p->quiet || !p->tty || !(r = row_of(p, digest, &i)))
+                return;
+        t = now_s();
+        if (t - r->last < 0.1 && (total < 0 || done < (uint64_t)total))
+                return;
+        r->last = t;
+        fill = total > 0 ? (size_t)((double)done * (double)width / (double)total) : 0;
+        if (fill > width)
+                fill = width;
+        memset(bar, '=', fill);
+        bar[fill] = fill < width ? '>' : '=';
+        memset(bar + fill + 1, ' ', fill < width ? width - fill - 1 : 0);
+        bar[width] = '\0';
+        human_bytes((double)done, have, sizeof(have));
+        human_bytes(total > 0 ? (double)total : 0, all, sizeof(all));
+        human_bytes(t > r->start ? (double)done / (t - r->start) : 0, rate, sizeof(rate));
+        snprintf(text, sizeof(text), "Downloading [%s] %s/%s %s/s", bar, have, total > 0 ? all : "?", rate);
+        row_redraw(p, i, text);
+}
 
 static void on_event(void *ctx, registry_event_kind_t kind, const char *digest)
 {
         print_ctx_t *p = ctx;
+        size_t i = 0;
 
         if (p->quiet)
                 return;
         switch (kind) {
         case REGISTRY_EV_LAYER_EXISTS:
-                printf("%s: %s\n", short_id(digest), p->push ? "Layer already exists" : "Already exists");
+                row_line(p, digest, p->push ? "Layer already exists" : "Already exists");
                 break;
         case REGISTRY_EV_LAYER_WAITING:
-                printf("%s: Pulling fs layer\n", short_id(digest));
+                row_line(p, digest, "Pulling fs layer");
                 break;
         case REGISTRY_EV_LAYER_COMPLETE:
-                printf("%s: %s\n", short_id(digest), p->push ? "Pushed" : "Pull complete");
+                if (p->tty && !p->push && row_of(p, digest, &i))
+                        row_redraw(p, i, "Pull complete");
+                else
+                        printf("%s: %s\n", short_id(digest), p->push ? "Pushed" : "Pull complete");
                 break;
         case REGISTRY_EV_MIRROR:
                 printf("Pulling from the mirror %s\n", digest);
@@ -88,9 +187,11 @@ static int pull_one(const cli_global_t *g, image_store_t *s, storage_t *st, cons
         _cleanup_image_ref_ image_ref_t *rr = NULL;
         _cleanup_free_ char *fam = NULL;
         registry_pull_result_t res = {0};
-        registry_events_t ev = {.ctx = pc, .event = on_event};
+        registry_events_t ev = {.ctx = pc, .event = on_event, .progress = on_progress};
 
         (void)g;
+        pc->tty = isatty(1) == 1;
+        pc->n_rows = 0;
         if (image_ref_parse(ref, &rr, err) < 0)
                 return -1;
         if (!pc->quiet) {

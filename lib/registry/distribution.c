@@ -115,6 +115,7 @@ typedef struct blob_dl {
         uint64_t got;
         cell_error_t err;
         bool failed;
+        const registry_events_t *ev; /* progress */
 } blob_dl_t;
 
 typedef struct pull_ctx {
@@ -166,6 +167,8 @@ static int blob_write(void *ctx, const void *data, size_t len)
         }
         sink_copy(b, data, len);
         b->got += len;
+        if (b->is_layer && b->ev && b->ev->progress)
+                b->ev->progress(b->ev->ctx, b->d->digest, b->got, b->d->size);
         return 0;
 }
 
@@ -246,7 +249,8 @@ static int download_blobs(registry_t *r, image_store_t *s, const char *path, con
                         return cell_error_set(err, ENOMEM, "pull");
         }
         for (size_t i = 0; i < n; i++) {
-                dl[i] = (blob_dl_t){.d = ds[i], .s = s, .sink = sink, .is_layer = is_layer[i], .sink_fd = -1};
+                dl[i] = (blob_dl_t){
+                        .d = ds[i], .s = s, .sink = sink, .is_layer = is_layer[i], .sink_fd = -1, .ev = ev};
                 reqs[i] = (registry_request_t){.method = "GET",
                                                .url = urls[i],
                                                .scope = scope,

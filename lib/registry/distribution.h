@@ -37,6 +37,9 @@ typedef enum registry_event_kind {
 typedef struct registry_events {
         void *ctx;
         void (*event)(void *ctx, registry_event_kind_t kind, const char *digest);
+        /* pull: bytes of a layer in so far (total: its size, -1 unknown);
+         * may be NULL. Called for every piece: the receiver throttles. */
+        void (*progress)(void *ctx, const char *digest, uint64_t done, int64_t total);
 } registry_events_t;
 
 typedef struct registry_pull_result {

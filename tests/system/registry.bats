@@ -555,3 +555,25 @@ slow_proxy() {
         # The registry saw the tokens: every request was authorised by one.
         grep -q 'GET /v2/tok/manifests/1' "$dir/log"
 }
+
+@test "pull on a terminal draws a bar per layer with bytes and rate; without one, plain lines" {
+        "$CELL" image base busybox >/dev/null
+        mkdir -p "$TEST_DIR/ctx"
+        printf '%s\n' 'FROM localhost/busybox' 'RUN head -c 3000000 /dev/urandom > /a' >"$TEST_DIR/ctx/Dockerfile"
+        run -0 "$CELL" build -q -t "$PLAIN/bars:1" "$TEST_DIR/ctx"
+        run -0 "$CELL" push "$PLAIN/bars:1"
+        local port
+        port=$(slow_proxy 0 3000000 bars)
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage-tty
+        run -0 python3 "$BATS_TEST_DIRNAME/pty_drive.py" 24x120 -- "$CELL" pull "127.0.0.1:$port/bars:1"
+        assert_output_contains "Downloading ["
+        assert_output_contains "MB/s"
+        assert_output_contains "Pull complete"
+        assert_output_contains "exit=0"
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage-plain
+        run -0 "$CELL" pull "127.0.0.1:$port/bars:1"
+        assert_output_not_contains "Downloading"
+        assert_output_not_contains $'\033['
+        assert_output_contains "Pull complete"
+        kill "$(cat "$TEST_DIR/bars/pid")"
+}
