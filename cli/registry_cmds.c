@@ -159,6 +159,12 @@ static void on_event(void *ctx, registry_event_kind_t kind, const char *digest)
                 else
                         printf("%s: %s\n", short_id(digest), p->push ? "Pushed" : "Pull complete");
                 break;
+        case REGISTRY_EV_LAYER_RESUMED:
+                if (p->tty && row_of(p, digest, &i))
+                        row_redraw(p, i, "Resuming download");
+                else
+                        row_line(p, digest, "Resuming download");
+                break;
         case REGISTRY_EV_MIRROR:
                 printf("Pulling from the mirror %s\n", digest);
                 break;

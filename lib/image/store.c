@@ -390,6 +390,65 @@ void image_store_blob_abort(image_blob_writer_t *w)
         free(w);
 }
 
+void image_store_blob_keep_partial(image_blob_writer_t *w, const char *digest)
+{
+        const char *hex;
+
+        if (!w)
+                return;
+        if (w->fd >= 0 && image_digest_parse(digest, &hex, NULL) == 0 &&
+            (mkdirat(w->s->root_fd, "partial", 0700) == 0 || errno == EEXIST)) {
+                _cleanup_close_ int pfd =
+                        openat(w->s->root_fd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                /* Renamed while still locked: a sweeper never takes it. */
+                if (pfd < 0 || fsync(w->fd) < 0 || renameat(w->s->blobs_fd, w->tmp, pfd, hex) < 0)
+                        unlinkat(w->s->blobs_fd, w->tmp, 0);
+                close(w->fd);
+                w->fd = -1;
+        }
+        image_store_blob_abort(w);
+}
+
+int image_store_blob_begin_resume(image_store_t *s, const char *digest, image_blob_writer_t **ret,
+                                  uint64_t *ret_offset, cell_error_t *err)
+{
+        _cleanup_close_ int pfd = -1, fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        const char *hex;
+        uint64_t n = 0;
+
+        *ret_offset = 0;
+        if (image_digest_parse(digest, &hex, err) < 0)
+                return -1;
+        if (image_store_blob_begin(s, ret, err) < 0)
+                return -1;
+        pfd = openat(s->root_fd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = pfd >= 0 ? openat(pfd, hex, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+        if (fd < 0)
+                return 0;
+        /* Only this writer may take it: it goes from partial/ first. */
+        if (unlinkat(pfd, hex, 0) < 0)
+                return 0;
+        buf = malloc(1 << 16);
+        if (!buf)
+                return 0;
+        for (;;) {
+                ssize_t k = TEMP_FAILURE_RETRY_INT(read(fd, buf, 1 << 16));
+
+                if (k <= 0)
+                        break;
+                if (image_store_blob_write(*ret, buf, (size_t)k, err) < 0) {
+                        image_store_blob_abort(*ret);
+                        *ret = NULL;
+                        return -1;
+                }
+                n += (uint64_t)k;
+        }
+        *ret_offset = n;
+        return 0;
+}
+
 int image_store_blob_commit(image_blob_writer_t *w, const char *expected,
                             char ret_digest[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
 {

@@ -55,6 +55,14 @@ int image_store_blob_write(image_blob_writer_t *w, const void *data, size_t len,
 int image_store_blob_commit(image_blob_writer_t *w, const char *expected,
                             char ret_digest[IMAGE_DIGEST_STR_SIZE], cell_error_t *err);
 void image_store_blob_abort(image_blob_writer_t *w);
+/* Instead of aborting: keep what was written so far as ROOT/partial/<hex>
+ * of digest, for a later download to resume from (the writer is freed). */
+void image_store_blob_keep_partial(image_blob_writer_t *w, const char *digest);
+/* Begin a blob whose download stopped before: what was kept is written
+ * (and hashed) first and removed from partial/; *ret_offset gets its size
+ * (0 when nothing was kept). */
+int image_store_blob_begin_resume(image_store_t *s, const char *digest, image_blob_writer_t **ret,
+                                  uint64_t *ret_offset, cell_error_t *err);
 /* The same in one call, for content already in memory (manifests, configs). */
 int image_store_blob_put(image_store_t *s, const void *data, size_t len, const char *expected,
                          char ret_digest[IMAGE_DIGEST_STR_SIZE], cell_error_t *err);

@@ -444,6 +444,12 @@ static int xfer_setup(xfer_t *x, cell_error_t *err)
                 if (!h || add_header(x, h) < 0)
                         return cell_error_set(err, ENOMEM, "%s %s", q->method, q->url);
         }
+        if (q->range) {
+                _cleanup_free_ char *h = str_printf("Range: %s", q->range);
+
+                if (!h || add_header(x, h) < 0)
+                        return cell_error_set(err, ENOMEM, "%s %s", q->method, q->url);
+        }
         if (q->content_type) {
                 _cleanup_free_ char *h = str_printf("Content-Type: %s", q->content_type);
 

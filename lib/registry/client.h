@@ -46,6 +46,7 @@ typedef struct registry_request {
         const char *method;       /* GET, HEAD, PUT, POST, PATCH */
         const char *url;          /* "/v2/..." (on the registry) or an absolute URL */
         const char *accept;       /* may be NULL */
+        const char *range;        /* "bytes=N-": a resumed download (206 expected); may be NULL */
         const char *content_type; /* of the body; may be NULL */
         const char *scope;        /* "repository:NAME:pull[,push]": what to ask a token for */
         const void *body;         /* an in-memory body, or */

@@ -116,6 +116,9 @@ typedef struct blob_dl {
         cell_error_t err;
         bool failed;
         const registry_events_t *ev; /* progress */
+        uint64_t resumed;            /* bytes kept from an earlier, interrupted download */
+        char range[48];
+        bool keep; /* a transport failure: keep what came for a resume */
 } blob_dl_t;
 
 typedef struct pull_ctx {
@@ -193,6 +196,12 @@ static int blob_finish(blob_dl_t *b, bool ok)
                         cell_error_prefix(&b->err, "%s %s", b->is_layer ? "layer" : "config", b->d->digest);
                         ok = false;
                 }
+        } else if (b->w && b->keep) {
+                /* Stopped by the network or the registry, not by bad
+                 * content: what came in is kept for the next pull to
+                 * resume from (a Range request). */
+                image_store_blob_keep_partial(b->w, b->d->digest);
+                b->w = NULL;
         } else if (b->w) {
                 image_store_blob_abort(b->w);
                 b->w = NULL;
@@ -212,13 +221,14 @@ static int blob_done(void *ctx, size_t i, int result, registry_response_t *resp,
         blob_dl_t *b = &p->dl[i];
         registry_request_t q = {.method = "GET", .url = b->d->digest};
 
-        if (result == 0 && resp->status != 200) {
+        if (result == 0 && resp->status != 200 && !(b->resumed && resp->status == 206)) {
                 registry_status_error(p->r, &q, resp, &b->err);
                 cell_error_prefix(&b->err, "blob");
                 b->failed = true;
         } else if (result < 0 && !b->failed) {
                 b->err = *err;
                 b->failed = true;
+                b->keep = b->got > 0;
         }
         if (blob_finish(b, !b->failed) < 0) {
                 *err = b->err;
@@ -258,13 +268,37 @@ static int download_blobs(registry_t *r, image_store_t *s, const char *path, con
                                                .write = blob_write,
                                                .write_ctx = &dl[i],
                                                .follow = true};
+                /* A download that stopped before resumes where it stopped:
+                 * the kept bytes are hashed again and the rest is asked
+                 * for with a Range. Such a layer is unpacked from its blob
+                 * afterwards (the stage needs the whole stream). */
+                if (is_layer[i]) {
+                        uint64_t off = 0;
+
+                        if (image_store_blob_begin_resume(s, ds[i]->digest, &dl[i].w, &off, err) < 0)
+                                return -1;
+                        if (off > 0 && (ds[i]->size < 0 || off < (uint64_t)ds[i]->size)) {
+                                dl[i].resumed = off;
+                                dl[i].got = off;
+                                dl[i].sink = NULL;
+                                snprintf(dl[i].range, sizeof(dl[i].range), "bytes=%llu-",
+                                         (unsigned long long)off);
+                                reqs[i].range = dl[i].range;
+                                emit(ev, REGISTRY_EV_LAYER_RESUMED, ds[i]->digest);
+                        } else if (off > 0) {
+                                /* A whole blob kept: start over, to be safe. */
+                                image_store_blob_abort(dl[i].w);
+                                dl[i].w = NULL;
+                        }
+                }
         }
         k = registry_run_many(r, reqs, n, PULL_PARALLEL, blob_done, &p, err);
-        /* Transfers stopped half-way (another one failed): nothing of
-         * theirs is kept. */
+        /* Transfers stopped half-way (another one failed, or the
+         * registry went away): what they got is kept for a resume. */
         for (size_t i = 0; i < n; i++) {
                 if (dl[i].w || (dl[i].sink_begun && dl[i].sink_fd >= 0)) {
                         dl[i].failed = true;
+                        dl[i].keep = dl[i].got > 0;
                         blob_finish(&dl[i], false);
                 }
         }

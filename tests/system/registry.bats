@@ -429,7 +429,7 @@ slow_proxy() {
         cat "$dir/port"
 }
 
-@test "a registry that dies mid-pull: a clear error, nothing tagged, the store clean; the next pull fetches only what is missing" {
+@test "a registry that dies mid-pull: a clear error, nothing tagged, the store clean; the next pull resumes and fetches only what is missing" {
         "$CELL" image base busybox >/dev/null
         mkdir -p "$TEST_DIR/ctx"
         printf '%s\n' 'FROM localhost/busybox' 'RUN head -c 6000000 /dev/urandom > /a' \
@@ -456,11 +456,15 @@ slow_proxy() {
         run "$CELL" image inspect "127.0.0.1:$port/big:1"
         assert_failure
         run -0 "$CELL" image check
-        # The registry is back: what came in whole is not fetched again.
+        # The registry is back: what came in whole is not fetched again,
+        # and a layer that stopped half-way goes on from where it stopped
+        # (a Range request, answered 206 by the registry).
         slow_proxy "$port" 0 p2 >/dev/null
         run -0 "$CELL" pull "127.0.0.1:$port/big:1"
         assert_output_contains "Already exists"
+        assert_output_contains "Resuming download"
         assert_output_contains "Pull complete"
+        grep -q '" 206 ' "$REG_DIR/plain/log"
         run -0 "$CELL" run --rm "127.0.0.1:$port/big:1" sh -c 'test -s /a && test -s /b && echo whole'
         assert_equal "$output" "whole"
         kill "$(cat "$TEST_DIR/p2/pid")"
