@@ -135,7 +135,8 @@ static void on_progress(void *ctx, const char *digest, uint64_t done, int64_t to
         human_bytes((double)done, have, sizeof(have));
         human_bytes(total > 0 ? (double)total : 0, all, sizeof(all));
         human_bytes(t > r->start ? (double)done / (t - r->start) : 0, rate, sizeof(rate));
-        snprintf(text, sizeof(text), "Downloading [%s] %s/%s %s/s", bar, have, total > 0 ? all : "?", rate);
+        snprintf(text, sizeof(text), "%s [%s] %s/%s %s/s", p->push ? "Pushing" : "Downloading", bar, have,
+                 total > 0 ? all : "?", rate);
         row_redraw(p, i, text);
 }
 
@@ -148,17 +149,37 @@ static void on_event(void *ctx, registry_event_kind_t kind, const char *digest)
                 return;
         switch (kind) {
         case REGISTRY_EV_LAYER_EXISTS:
-                row_line(p, digest, p->push ? "Layer already exists" : "Already exists");
+                if (p->push && p->tty && row_of(p, digest, &i))
+                        row_redraw(p, i, "Layer already exists");
+                else
+                        row_line(p, digest, p->push ? "Layer already exists" : "Already exists");
                 break;
         case REGISTRY_EV_LAYER_WAITING:
-                row_line(p, digest, "Pulling fs layer");
+                /* A push shows its layers' rows on a terminal only; its
+                 * plain output is one line per layer when it is done. */
+                if (!p->push)
+                        row_line(p, digest, "Pulling fs layer");
+                else if (p->tty)
+                        row_line(p, digest, "Preparing");
                 break;
         case REGISTRY_EV_LAYER_COMPLETE:
-                if (p->tty && !p->push && row_of(p, digest, &i))
-                        row_redraw(p, i, "Pull complete");
+                if (p->tty && row_of(p, digest, &i))
+                        row_redraw(p, i, p->push ? "Pushed" : "Pull complete");
                 else
                         printf("%s: %s\n", short_id(digest), p->push ? "Pushed" : "Pull complete");
                 break;
+        case REGISTRY_EV_LAYER_MOUNTED: {
+                const char *sp = strchr(digest, ' ');
+                _cleanup_free_ char *d = sp ? strndup(digest, (size_t)(sp - digest)) : strdup(digest);
+
+                _cleanup_free_ char *text = str_printf("Mounted from %s", sp ? sp + 1 : "another repository");
+
+                if (p->tty && row_of(p, d ? d : digest, &i))
+                        row_redraw(p, i, text ? text : "Mounted");
+                else
+                        printf("%s: %s\n", short_id(d ? d : digest), text ? text : "Mounted");
+                break;
+        }
         case REGISTRY_EV_LAYER_RESUMED:
                 if (p->tty && row_of(p, digest, &i))
                         row_redraw(p, i, "Resuming download");
@@ -408,8 +429,8 @@ int cmd_push(const cli_global_t *g, int argc, char **argv)
         _cleanup_image_ref_ image_ref_t *rr = NULL;
         _cleanup_free_ char *name = NULL;
         registry_push_result_t res = {0};
-        print_ctx_t pc = {.push = true};
-        registry_events_t ev = {.ctx = &pc, .event = on_event};
+        print_ctx_t pc = {.push = true, .tty = isatty(1) == 1};
+        registry_events_t ev = {.ctx = &pc, .event = on_event, .progress = on_progress};
         cell_error_t err = {0};
         const char *src, *dest;
         int id;

@@ -334,11 +334,13 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ud)
                 if (want > q->body_size - x->off)
                         want = (size_t)(q->body_size - x->off);
                 do
-                        k = pread(q->body_fd, buf, want, (off_t)x->off);
+                        k = pread(q->body_fd, buf, want, (off_t)(q->body_off + x->off));
                 while (k < 0 && errno == EINTR);
                 if (k < 0)
                         return CURL_READFUNC_ABORT;
                 x->off += (uint64_t)k;
+                if (q->upload_progress)
+                        q->upload_progress(q->upload_ctx, x->off, q->body_size);
                 return (size_t)k;
         }
         if (x->off >= q->body_len)
@@ -446,6 +448,12 @@ static int xfer_setup(xfer_t *x, cell_error_t *err)
         }
         if (q->range) {
                 _cleanup_free_ char *h = str_printf("Range: %s", q->range);
+
+                if (!h || add_header(x, h) < 0)
+                        return cell_error_set(err, ENOMEM, "%s %s", q->method, q->url);
+        }
+        if (q->content_range) {
+                _cleanup_free_ char *h = str_printf("Content-Range: %s", q->content_range);
 
                 if (!h || add_header(x, h) < 0)
                         return cell_error_set(err, ENOMEM, "%s %s", q->method, q->url);

@@ -51,8 +51,13 @@ typedef struct registry_request {
         const char *scope;        /* "repository:NAME:pull[,push]": what to ask a token for */
         const void *body;         /* an in-memory body, or */
         size_t body_len;
-        int body_fd; /* a body read from this fd with pread from 0 (-1: none) */
+        int body_fd; /* a body read from this fd with pread from body_off (-1: none) */
+        uint64_t body_off;
         uint64_t body_size;
+        const char *content_range; /* a PATCH chunk's "FIRST-LAST"; may be NULL */
+        /* Bytes of a body_fd body sent so far (may be NULL). */
+        void (*upload_progress)(void *ctx, uint64_t sent, uint64_t size);
+        void *upload_ctx;
         registry_write_fn write; /* the 2xx body; NULL: kept in the response */
         void *write_ctx;
         size_t max_body; /* for a kept body; 0 = 4 MiB */

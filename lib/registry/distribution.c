@@ -4,11 +4,13 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "config.h"
 #include "manifest.h"
 #include "ref.h"
@@ -427,6 +429,88 @@ static int pull_blobs(registry_t *r, image_store_t *s, const char *path, pull_st
         return 0;
 }
 
+/* ---- where blobs came from: cross-repository mounts ---- */
+
+/* ROOT/registry-sources.json: {"DOMAIN": {"DIGEST": ["REPO", ...]}}, the
+ * repositories of a registry a blob was pulled from or pushed to. A push
+ * of that blob to another repository of the same registry asks it to
+ * mount it from there (no upload), as docker's push does with its
+ * distribution metadata. A hint: lost updates between concurrent pulls
+ * only cost an upload. */
+static char *sources_path(image_store_t *s)
+{
+        return str_printf("%s/registry-sources.json", image_store_root(s));
+}
+
+static json_t *sources_load(image_store_t *s)
+{
+        _cleanup_free_ char *path = sources_path(s), *data = NULL;
+        size_t len = 0;
+        json_t *j = NULL;
+
+        if (path && fs_read_file(path, 16 << 20, &data, &len, NULL) == 0)
+                j = json_loadb(data, len, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                j = json_object();
+        }
+        return j;
+}
+
+static void sources_note(image_store_t *s, const char *domain, const char *repo, char *const *digests)
+{
+        _cleanup_free_ char *path = sources_path(s), *out = NULL;
+        json_t *j = sources_load(s), *d;
+
+        if (!path || !j)
+                goto out;
+        d = json_object_get(j, domain);
+        if (!json_is_object(d)) {
+                d = json_object();
+                json_object_set_new(j, domain, d);
+        }
+        for (size_t i = 0; digests && digests[i]; i++) {
+                json_t *repos = json_object_get(d, digests[i]), *v;
+                size_t k;
+                bool have = false;
+
+                if (!json_is_array(repos)) {
+                        repos = json_array();
+                        json_object_set_new(d, digests[i], repos);
+                }
+                json_array_foreach(repos, k, v) have |= str_eq(json_string_value(v), repo);
+                if (!have) {
+                        json_array_append_new(repos, json_string(repo));
+                        /* The last few repositories are enough to mount from. */
+                        while (json_array_size(repos) > 8)
+                                json_array_remove(repos, 0);
+                }
+        }
+        out = json_dumps(j, JSON_COMPACT);
+        if (out)
+                fs_write_atomic(path, out, strlen(out), 0600, NULL);
+out:
+        json_decref(j);
+}
+
+/* Another repository of this registry that has the blob, or NULL. */
+static char *sources_other(image_store_t *s, const char *domain, const char *repo, const char *digest)
+{
+        json_t *j = sources_load(s), *v;
+        size_t i;
+        char *found = NULL;
+
+        json_array_foreach(json_object_get(json_object_get(j, domain), digest), i, v)
+        {
+                if (json_string_value(v) && !str_eq(json_string_value(v), repo)) {
+                        free(found);
+                        found = strdup(json_string_value(v));
+                }
+        }
+        json_decref(j);
+        return found;
+}
+
 int registry_pull(image_store_t *s, const char *ref, const image_load_sink_t *sink,
                   const registry_events_t *ev, registry_pull_result_t *ret, cell_error_t *err)
 {
@@ -515,6 +599,13 @@ int registry_pull(image_store_t *s, const char *ref, const image_load_sink_t *si
         ret->name = steal_pointer(&name);
         str_copy(ret->digest, sizeof(ret->digest), st.top_digest);
         str_copy(ret->image_id, sizeof(ret->image_id), st.m->config.digest);
+        {
+                _cleanup_strv_ char **all = NULL;
+
+                for (size_t i = 0; i < st.m->n_layers; i++)
+                        strv_push(&all, st.m->layers[i].digest);
+                sources_note(s, rr->domain, rr->path, all);
+        }
         k = 0;
 out:
         if (pinned)
@@ -527,16 +618,47 @@ out:
 
 /* ---- push ---------------------------------------------------------------- */
 
-static int push_blob(registry_t *r, image_store_t *s, const char *path, const char *scope, const char *digest,
-                     bool *ret_exists, cell_error_t *err)
+/* Blobs bigger than this go up in chunks of it: CELL_PUSH_CHUNK_SIZE
+ * (bytes; 0: always monolithic), else 128 MiB. */
+static uint64_t push_chunk_size(void)
 {
+        const char *v = getenv("CELL_PUSH_CHUNK_SIZE");
+        long n;
+
+        if (v && *v && str_to_long(v, 0, LONG_MAX, &n) == 0)
+                return (uint64_t)n;
+        return 128ull << 20;
+}
+
+/* A push's upload progress, for the events' progress (a chunk's bytes
+ * counted from where it starts). */
+typedef struct push_prog {
+        const registry_events_t *ev;
+        const char *digest;
+        uint64_t base, total;
+} push_prog_t;
+
+static void push_progress(void *ctx, uint64_t sent, uint64_t size)
+{
+        push_prog_t *p = ctx;
+
+        (void)size;
+        if (p->ev && p->ev->progress)
+                p->ev->progress(p->ev->ctx, p->digest, p->base + sent, (int64_t)p->total);
+}
+
+static int push_blob(registry_t *r, image_store_t *s, const char *path, const char *scope, const char *digest,
+                     const registry_events_t *ev, bool *ret_exists, char **ret_mounted, cell_error_t *err)
+{
+        push_prog_t prog = {.ev = ev, .digest = digest};
         _cleanup_free_ char *url = str_printf("/v2/%s/blobs/%s", path, digest);
         _cleanup_free_ char *up = str_printf("/v2/%s/blobs/uploads/", path);
-        _cleanup_free_ char *put = NULL;
+        _cleanup_free_ char *put = NULL, *loc = NULL;
         _cleanup_close_ int fd = -1;
         registry_request_t q = {.method = "HEAD", .url = url, .scope = scope, .body_fd = -1};
         registry_response_t resp = {0};
-        uint64_t size = 0;
+        uint64_t size = 0, chunk;
+        bool monolithic = true;
         int k;
 
         if (!url || !up)
@@ -553,31 +675,96 @@ static int push_blob(registry_t *r, image_store_t *s, const char *path, const ch
         registry_response_clear(&resp);
         if (*ret_exists)
                 return 0;
+        {
+                /* The blob is in another repository here: mounted, no
+                 * upload (201); a registry that declines starts an upload
+                 * (202) whose Location serves all the same. */
+                _cleanup_free_ char *from = sources_other(s, registry_domain(r), path, digest);
+                _cleanup_free_ char *mount =
+                        from ? str_printf("%s?mount=%s&from=%s", up, digest, from) : NULL;
+                _cleanup_free_ char *mscope = from ? str_printf("%s repository:%s:pull", scope, from) : NULL;
+                cell_error_t merr = {0};
+
+                if (mount && mscope) {
+                        q = (registry_request_t){
+                                .method = "POST", .url = mount, .scope = mscope, .body_fd = -1};
+                        if (registry_do(r, &q, &resp, &merr) == 0 && resp.status == 201) {
+                                registry_response_clear(&resp);
+                                *ret_mounted = steal_pointer(&from);
+                                return 0;
+                        }
+                        if (merr.msg[0] == '\0' && resp.status == 202 && resp.location)
+                                goto have_upload;
+                        registry_response_clear(&resp);
+                }
+        }
         q = (registry_request_t){.method = "POST", .url = up, .scope = scope, .body_fd = -1};
         k = registry_do(r, &q, &resp, err);
         if (k < 0)
                 return k;
+have_upload:
         if (resp.status != 202 || !resp.location) {
                 k = resp.status == 202 ? cell_error_plain(err, EPROTO, "POST %s: no Location", up)
                                        : registry_status_error(r, &q, &resp, err);
                 registry_response_clear(&resp);
                 return k;
         }
-        put = str_printf("%s%sdigest=%s", resp.location, strchr(resp.location, '?') ? "&" : "?", digest);
+        loc = steal_pointer(&resp.location);
         registry_response_clear(&resp);
-        if (!put)
-                return cell_error_set(err, ENOMEM, "push");
         fd = image_store_blob_open(s, digest, err);
         if (fd < 0)
                 return fd;
         if (image_store_blob_size(s, digest, &size, err) < 0)
                 return -1;
+        /* A big blob goes in chunks (PATCH with Content-Range, each to the
+         * Location the last one gave), then a PUT with the digest closes
+         * the upload; a small one in the PUT itself (monolithic). */
+        chunk = push_chunk_size();
+        prog.total = size;
+        if (chunk > 0 && size > chunk) {
+                for (uint64_t off = 0; off < size; off += chunk) {
+                        uint64_t len = size - off < chunk ? size - off : chunk;
+                        char cr[64];
+
+                        snprintf(cr, sizeof(cr), "%llu-%llu", (unsigned long long)off,
+                                 (unsigned long long)(off + len - 1));
+                        q = (registry_request_t){.method = "PATCH",
+                                                 .url = loc,
+                                                 .scope = scope,
+                                                 .content_type = "application/octet-stream",
+                                                 .content_range = cr,
+                                                 .body_fd = fd,
+                                                 .body_off = off,
+                                                 .body_size = len,
+                                                 .upload_progress = push_progress,
+                                                 .upload_ctx = &prog};
+                        prog.base = off;
+                        k = registry_do(r, &q, &resp, err);
+                        if (k < 0)
+                                return k;
+                        if (resp.status != 202 || !resp.location) {
+                                k = resp.status == 202 ? cell_error_plain(err, EPROTO, "PATCH: no Location")
+                                                       : registry_status_error(r, &q, &resp, err);
+                                registry_response_clear(&resp);
+                                return k;
+                        }
+                        free(loc);
+                        loc = steal_pointer(&resp.location);
+                        registry_response_clear(&resp);
+                }
+                monolithic = false;
+        }
+        put = str_printf("%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", digest);
+        if (!put)
+                return cell_error_set(err, ENOMEM, "push");
         q = (registry_request_t){.method = "PUT",
                                  .url = put,
                                  .scope = scope,
                                  .content_type = "application/octet-stream",
-                                 .body_fd = fd,
-                                 .body_size = size};
+                                 .body_fd = monolithic ? fd : -1,
+                                 .body_size = monolithic ? size : 0,
+                                 .upload_progress = monolithic ? push_progress : NULL,
+                                 .upload_ctx = &prog};
         k = registry_do(r, &q, &resp, err);
         if (k < 0)
                 return k;
@@ -649,14 +836,30 @@ int registry_push(image_store_t *s, const char *src, const char *dest, const reg
                 goto out;
         for (size_t i = 0; i <= m->n_layers; i++) {
                 const char *digest = i < m->n_layers ? m->layers[i].digest : m->config.digest;
+                _cleanup_free_ char *mounted = NULL;
                 bool exists = false;
 
-                if (push_blob(r, s, rr->path, scope, digest, &exists, err) < 0) {
+                if (i < m->n_layers)
+                        emit(ev, REGISTRY_EV_LAYER_WAITING, digest);
+                if (push_blob(r, s, rr->path, scope, digest, i < m->n_layers ? ev : NULL, &exists, &mounted,
+                              err) < 0) {
                         cell_error_prefix(err, "%s %s", i < m->n_layers ? "layer" : "config", digest);
                         goto out;
                 }
-                if (i < m->n_layers)
+                if (i < m->n_layers && mounted) {
+                        _cleanup_free_ char *text = str_printf("%s %s", digest, mounted);
+
+                        emit(ev, REGISTRY_EV_LAYER_MOUNTED, text ? text : digest);
+                } else if (i < m->n_layers) {
                         emit(ev, exists ? REGISTRY_EV_LAYER_EXISTS : REGISTRY_EV_LAYER_COMPLETE, digest);
+                }
+        }
+        {
+                _cleanup_strv_ char **all = NULL;
+
+                for (size_t i = 0; i < m->n_layers; i++)
+                        strv_push(&all, m->layers[i].digest);
+                sources_note(s, rr->domain, rr->path, all);
         }
         /* The stored bytes, not a re-serialisation: the digest the
          * registry computes is the one the store has. */

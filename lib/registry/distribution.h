@@ -33,6 +33,7 @@ typedef enum registry_event_kind {
         REGISTRY_EV_LAYER_COMPLETE, /* pull: downloaded and verified; push: uploaded */
         REGISTRY_EV_MIRROR,         /* pull: a mirror has the image (text: its URL) */
         REGISTRY_EV_LAYER_RESUMED,  /* pull: an interrupted download goes on from where it stopped */
+        REGISTRY_EV_LAYER_MOUNTED,  /* push: mounted from another repository (text: "DIGEST REPO") */
 } registry_event_kind_t;
 
 typedef struct registry_events {

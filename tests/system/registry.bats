@@ -580,4 +580,54 @@ slow_proxy() {
         assert_output_not_contains $'\033['
         assert_output_contains "Pull complete"
         kill "$(cat "$TEST_DIR/bars/pid")"
+        # A push on a terminal: a row per layer, "Preparing" redrawn as
+        # "Pushed" in place.
+        unique_image "$PLAIN/bars-tty:1"
+        run -0 python3 "$BATS_TEST_DIRNAME/pty_drive.py" 24x120 -- "$CELL" push "$PLAIN/bars-tty:1"
+        assert_output_contains ": Preparing"
+        assert_output_contains $'\033[1A'
+        assert_output_contains ": Pushed"
+        assert_output_contains "exit=0"
+}
+
+@test "push in chunks (PATCH with Content-Range, then PUT with the digest) when a blob is bigger than the chunk size" {
+        "$CELL" image base busybox >/dev/null
+        mkdir -p "$TEST_DIR/ctx"
+        printf '%s\n' 'FROM localhost/busybox' 'RUN head -c 2500000 /dev/urandom > /a' >"$TEST_DIR/ctx/Dockerfile"
+        run -0 "$CELL" build -q -t "$PLAIN/chunked:1" "$TEST_DIR/ctx"
+        local id
+        id=$(image_id "$PLAIN/chunked:1")
+        local before
+        before=$(grep -c '"PATCH /v2/chunked/blobs/uploads/' "$REG_DIR/plain/log" || true)
+        CELL_PUSH_CHUNK_SIZE=1000000 run -0 "$CELL" push "$PLAIN/chunked:1"
+        # The 2.5 MB layer: three chunks of at most 1 MB.
+        [ "$(grep -c '"PATCH /v2/chunked/blobs/uploads/' "$REG_DIR/plain/log")" -ge $((before + 3)) ]
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull "$PLAIN/chunked:1"
+        [ "$(image_id "$PLAIN/chunked:1")" = "$id" ]
+        run -0 "$CELL" run --rm "$PLAIN/chunked:1" sh -c 'wc -c < /a'
+        assert_equal "$output" "2500000"
+}
+
+@test "push to another repository of the same registry mounts the layers it has (cross-repository mount), pushed or pulled before" {
+        unique_image "$PLAIN/mount-src:1"
+        run -0 "$CELL" push "$PLAIN/mount-src:1"
+        [[ "$output" == *": Pushed"* ]]
+        run -0 "$CELL" tag "$PLAIN/mount-src:1" "$PLAIN/mount-dst:1"
+        local before
+        before=$(grep -c 'mount=sha256' "$REG_DIR/plain/log" || true)
+        run -0 "$CELL" push "$PLAIN/mount-dst:1"
+        [[ "${lines[1]}" =~ ^[0-9a-f]{12}:\ Mounted\ from\ mount-src$ ]]
+        [[ "$output" != *": Pushed"* ]]
+        [ "$(grep -c 'mount=sha256' "$REG_DIR/plain/log")" -gt "$before" ]
+        # A pulled image remembers where its layers came from too.
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage2
+        run -0 "$CELL" pull "$PLAIN/mount-src:1"
+        run -0 "$CELL" tag "$PLAIN/mount-src:1" "$PLAIN/mount-third:1"
+        run -0 "$CELL" push "$PLAIN/mount-third:1"
+        [[ "${lines[1]}" =~ Mounted\ from\ mount-src ]]
+        # The mounted image pulls whole.
+        export CELL_STORAGE_ROOT=$TEST_DIR/storage3
+        run -0 "$CELL" pull "$PLAIN/mount-third:1"
+        run -0 "$CELL" run --rm "$PLAIN/mount-third:1" /bin/busybox test -s /random
 }
