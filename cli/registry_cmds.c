@@ -29,7 +29,29 @@ enum {
         OPT_PASS,
         OPT_PASS_STDIN,
         OPT_HELP,
+        OPT_TLS_VERIFY,
 };
+
+/* --tls-verify=false (podman's flag): this command reaches the registry of
+ * ref (a reference, or a server for login) over plain HTTP, as
+ * CELL_INSECURE_REGISTRIES or registries.json's insecure-registries do for
+ * every command. Only for this process. */
+static int tls_off_for(const char *ref, bool server)
+{
+        _cleanup_image_ref_ image_ref_t *r = NULL;
+        _cleanup_free_ char *list = NULL;
+        const char *domain = ref, *old = getenv("CELL_INSECURE_REGISTRIES");
+
+        if (!server) {
+                if (image_ref_parse(ref, &r, NULL) < 0)
+                        return 0; /* the command's own parse says what is wrong */
+                domain = r->domain;
+        }
+        list = old && *old ? str_printf("%s,%s", old, domain) : strdup(domain);
+        if (!list || setenv("CELL_INSECURE_REGISTRIES", list, 1) < 0)
+                return -ENOMEM;
+        return 0;
+}
 
 /* Docker shows a layer by the first 12 hex digits of its digest. */
 static const char *short_id(const char *digest)
@@ -271,6 +293,7 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
         static const cli_option_t opts[] = {
                 {"quiet", 'q', false, OPT_QUIET},
                 {"all-tags", 'a', false, OPT_ALL_TAGS},
+                {"tls-verify", 0, false, OPT_TLS_VERIFY},
                 {"help", 'h', false, OPT_HELP},
                 {NULL, 0, false, 0},
         };
@@ -279,7 +302,7 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
         _cleanup_storage_ storage_t *st = NULL;
         _cleanup_image_ref_ image_ref_t *rr = NULL;
         print_ctx_t pc = {0};
-        bool all_tags = false;
+        bool all_tags = false, tls_off = false;
         cell_error_t err = {0};
         const char *last;
         int id;
@@ -292,8 +315,12 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
                 case OPT_ALL_TAGS:
                         all_tags = !p.value;
                         break;
+                case OPT_TLS_VERIFY:
+                        tls_off = p.value != NULL && str_eq(p.value, "false");
+                        break;
                 case OPT_HELP:
-                        printf("usage: cell pull [-q] [-a|--all-tags] NAME[:TAG|@DIGEST]\n\n"
+                        printf("usage: cell pull [-q] [-a|--all-tags] [--tls-verify=false] "
+                               "NAME[:TAG|@DIGEST]\n\n"
                                "Download an image from a registry; with --all-tags, every tag of\n"
                                "the repository NAME.\n");
                         return 0;
@@ -308,6 +335,8 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
                 return cli_usage_error("pull", "unexpected argument \"%s\"", argv[p.index + 1]);
         if (image_ref_parse(argv[p.index], &rr, &err) < 0)
                 return cli_fail("pull", &err);
+        if (tls_off && tls_off_for(argv[p.index], false) < 0)
+                return 1;
         /* The parser fills in "latest"; docker refuses a tag the user wrote. */
         last = strrchr(argv[p.index], '/');
         if (all_tags && (rr->digest || strchr(last ? last : argv[p.index], ':')))
@@ -421,6 +450,7 @@ int cmd_push(const cli_global_t *g, int argc, char **argv)
 {
         static const cli_option_t opts[] = {
                 {"quiet", 'q', false, OPT_QUIET},
+                {"tls-verify", 0, false, OPT_TLS_VERIFY},
                 {"help", 'h', false, OPT_HELP},
                 {NULL, 0, false, 0},
         };
@@ -433,6 +463,7 @@ int cmd_push(const cli_global_t *g, int argc, char **argv)
         registry_events_t ev = {.ctx = &pc, .event = on_event, .progress = on_progress};
         cell_error_t err = {0};
         const char *src, *dest;
+        bool tls_off = false;
         int id;
 
         while ((id = cli_next_option(&p, opts)) != 0) {
@@ -440,8 +471,11 @@ int cmd_push(const cli_global_t *g, int argc, char **argv)
                 case OPT_QUIET:
                         pc.quiet = !p.value;
                         break;
+                case OPT_TLS_VERIFY:
+                        tls_off = p.value != NULL && str_eq(p.value, "false");
+                        break;
                 case OPT_HELP:
-                        printf("usage: cell push [-q] IMAGE [DESTINATION]\n\n"
+                        printf("usage: cell push [-q] [--tls-verify=false] IMAGE [DESTINATION]\n\n"
                                "Upload an image to a registry: IMAGE's own name, or DESTINATION.\n");
                         return 0;
                 case -1:
@@ -457,6 +491,8 @@ int cmd_push(const cli_global_t *g, int argc, char **argv)
         dest = p.index + 1 < argc ? argv[p.index + 1] : NULL;
         if (image_ref_parse(dest ? dest : src, &rr, &err) < 0)
                 return cli_fail("push", &err);
+        if (tls_off && tls_off_for(dest ? dest : src, false) < 0)
+                return 1;
         name = image_ref_name(rr);
         if (!pc.quiet && name) {
                 printf("The push refers to repository [%s]\n", name);
@@ -528,6 +564,7 @@ int cmd_login(const cli_global_t *g, int argc, char **argv)
                 {"username", 'u', true, OPT_USER},
                 {"password", 'p', true, OPT_PASS},
                 {"password-stdin", 0, false, OPT_PASS_STDIN},
+                {"tls-verify", 0, false, OPT_TLS_VERIFY},
                 {"help", 'h', false, OPT_HELP},
                 {NULL, 0, false, 0},
         };
@@ -536,6 +573,7 @@ int cmd_login(const cli_global_t *g, int argc, char **argv)
         const char *user = NULL, *pass = NULL;
         bool pass_stdin = false;
         cell_error_t err = {0};
+        bool tls_off = false;
         int id;
 
         (void)g;
@@ -549,6 +587,9 @@ int cmd_login(const cli_global_t *g, int argc, char **argv)
                         break;
                 case OPT_PASS_STDIN:
                         pass_stdin = true;
+                        break;
+                case OPT_TLS_VERIFY:
+                        tls_off = p.value != NULL && str_eq(p.value, "false");
                         break;
                 case OPT_HELP:
                         printf("usage: cell login -u USER (-p PASSWORD | --password-stdin) [SERVER]\n\n"
@@ -579,6 +620,8 @@ int cmd_login(const cli_global_t *g, int argc, char **argv)
         key = registry_server_key(p.index < argc ? argv[p.index] : "docker.io");
         if (!key)
                 return cli_usage_error("login", "invalid server \"%s\"", argv[p.index]);
+        if (tls_off && tls_off_for(key, true) < 0)
+                return 1;
         if (registry_login_check(key, user, pass, &err) < 0 ||
             auth_file_update(key, user, pass, NULL, &err) < 0) {
                 if (stdin_pass)

@@ -383,7 +383,7 @@ unique_image() {
         [[ "$output" != *libcurl* ]]
 }
 
-@test "mirrors (registries.json): tried first, a dead one passed over; insecure-registries; a malformed file is an error naming it" {
+@test "mirrors (registries.json): tried first, a dead one passed over; insecure-registries and --tls-verify=false; a malformed file is an error naming it" {
         unique_image localhost/mirrored:1
         id=$(image_id localhost/mirrored:1)
         run -0 "$CELL" tag localhost/mirrored:1 "$PLAIN/mirrored:1"
@@ -406,6 +406,9 @@ unique_image() {
         host=$(hostname)
         if getent hosts "$host" | grep -q '^127\.'; then
                 run -1 "$CELL" pull "$host:${PLAIN#*:}/mirrored:1"
+                # Or for one command: podman's --tls-verify=false.
+                run -0 "$CELL" pull --tls-verify=false "$host:${PLAIN#*:}/mirrored:1"
+                run -0 "$CELL" push --tls-verify=false "$host:${PLAIN#*:}/mirrored:1" "$host:${PLAIN#*:}/mirrored:2"
                 printf '{"insecure-registries": ["%s:%s"]}\n' "$host" "${PLAIN#*:}" >"$CELL_CONFIG_DIR/registries.json"
                 run -0 "$CELL" pull "$host:${PLAIN#*:}/mirrored:1"
         fi
