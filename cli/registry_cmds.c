@@ -32,21 +32,14 @@ enum {
         OPT_TLS_VERIFY,
 };
 
-/* --tls-verify=false (podman's flag): this command reaches the registry of
- * ref (a reference, or a server for login) over plain HTTP, as
- * CELL_INSECURE_REGISTRIES or registries.json's insecure-registries do for
- * every command. Only for this process. */
-static int tls_off_for(const char *ref, bool server)
+/* --tls-verify=false (podman's flag): this command reaches the registry
+ * domain over plain HTTP, as CELL_INSECURE_REGISTRIES or registries.json's
+ * insecure-registries do for every command. Only for this process. */
+static int tls_off_for(const char *domain)
 {
-        _cleanup_image_ref_ image_ref_t *r = NULL;
         _cleanup_free_ char *list = NULL;
-        const char *domain = ref, *old = getenv("CELL_INSECURE_REGISTRIES");
+        const char *old = getenv("CELL_INSECURE_REGISTRIES");
 
-        if (!server) {
-                if (image_ref_parse(ref, &r, NULL) < 0)
-                        return 0; /* the command's own parse says what is wrong */
-                domain = r->domain;
-        }
         list = old && *old ? str_printf("%s,%s", old, domain) : strdup(domain);
         if (!list || setenv("CELL_INSECURE_REGISTRIES", list, 1) < 0)
                 return -ENOMEM;
@@ -335,7 +328,7 @@ int cmd_pull(const cli_global_t *g, int argc, char **argv)
                 return cli_usage_error("pull", "unexpected argument \"%s\"", argv[p.index + 1]);
         if (image_ref_parse(argv[p.index], &rr, &err) < 0)
                 return cli_fail("pull", &err);
-        if (tls_off && tls_off_for(argv[p.index], false) < 0)
+        if (tls_off && tls_off_for(rr->domain) < 0)
                 return 1;
         /* The parser fills in "latest"; docker refuses a tag the user wrote. */
         last = strrchr(argv[p.index], '/');
@@ -491,7 +484,7 @@ int cmd_push(const cli_global_t *g, int argc, char **argv)
         dest = p.index + 1 < argc ? argv[p.index + 1] : NULL;
         if (image_ref_parse(dest ? dest : src, &rr, &err) < 0)
                 return cli_fail("push", &err);
-        if (tls_off && tls_off_for(dest ? dest : src, false) < 0)
+        if (tls_off && tls_off_for(rr->domain) < 0)
                 return 1;
         name = image_ref_name(rr);
         if (!pc.quiet && name) {
@@ -620,7 +613,7 @@ int cmd_login(const cli_global_t *g, int argc, char **argv)
         key = registry_server_key(p.index < argc ? argv[p.index] : "docker.io");
         if (!key)
                 return cli_usage_error("login", "invalid server \"%s\"", argv[p.index]);
-        if (tls_off && tls_off_for(key, true) < 0)
+        if (tls_off && tls_off_for(key) < 0)
                 return 1;
         if (registry_login_check(key, user, pass, &err) < 0 ||
             auth_file_update(key, user, pass, NULL, &err) < 0) {

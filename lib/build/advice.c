@@ -236,14 +236,9 @@ static int setid_cached(const char *cache_dir, const char *id, char ***ret, size
 static void setid_store(const char *cache_dir, const char *id, char *const *found, size_t n)
 {
         _cleanup_free_ char *path = str_printf("%s/advice-%s", cache_dir, id + 7);
-        _cleanup_free_ char *data = str_printf("%zu\n", n);
+        _cleanup_free_ char *lines = strv_join(found, "\n");
+        _cleanup_free_ char *data = lines ? str_printf("%zu\n%s%s", n, lines, *lines ? "\n" : "") : NULL;
 
-        for (size_t i = 0; data && found && found[i]; i++) {
-                char *d = str_printf("%s%s\n", data, found[i]);
-
-                free(data);
-                data = d;
-        }
         if (path && data)
                 fs_write_atomic(path, data, strlen(data), 0600, NULL);
 }
@@ -291,14 +286,8 @@ int build_advice_final(build_advice_t *a, const dockerfile_t *df, int user_line,
                 setid_store(cache_dir, img->id, found, n);
         }
         if (n > 0) {
-                _cleanup_free_ char *list = NULL;
+                _cleanup_free_ char *list = strv_join(found, ", ");
 
-                for (size_t i = 0; found && found[i]; i++) {
-                        char *l = str_printf("%s%s%s", list ? list : "", list ? ", " : "", found[i]);
-
-                        free(list);
-                        list = l;
-                }
                 say(a, df, user_line,
                     "%zu setuid or setgid file%s in the image (%s%s): remove the bits unless "
                     "needed (chmod u-s,g-s)",

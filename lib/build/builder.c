@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "jsonutil.h"
 #include "advice.h"
 #include "builder.h"
 #include "cleanup.h"
@@ -68,34 +69,6 @@ typedef struct builder {
 } builder_t;
 
 /* ---- small helpers ---- */
-
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *join(char *const *v, const char *sep)
-{
-        size_t n = 1, k = strlen(sep);
-        char *out, *p;
-
-        for (size_t i = 0; v && v[i]; i++)
-                n += strlen(v[i]) + k;
-        out = p = malloc(n);
-        if (!out)
-                return NULL;
-        *p = '\0';
-        for (size_t i = 0; v && v[i]; i++) {
-                if (i) {
-                        memcpy(p, sep, k);
-                        p += k;
-                }
-                memcpy(p, v[i], strlen(v[i]));
-                p += strlen(v[i]);
-                *p = '\0';
-        }
-        return out;
-}
 
 static const char *kv_value(char *const *v, const char *name)
 {
@@ -317,11 +290,11 @@ static int cache_key(const builder_t *b, const stage_state_t *st, const char *wh
                 if (strv_push(&sorted, st->args[i]) < 0)
                         return cell_error_set(err, ENOMEM, "cache key");
         if (sorted)
-                qsort(sorted, strv_length(sorted), sizeof(*sorted), cmp_str);
-        args = sorted ? join(sorted, "\n") : strdup("");
+                strv_sort(sorted, strv_length(sorted));
+        args = sorted ? strv_join(sorted, "\n") : strdup("");
         {
                 /* Which ARGs override an ENV changes what a step sees. */
-                _cleanup_free_ char *over = st->arg_env ? join(st->arg_env, "\n") : NULL;
+                _cleanup_free_ char *over = st->arg_env ? strv_join(st->arg_env, "\n") : NULL;
                 char *both = args ? str_printf("%s\narg_env:%s", args, over ? over : "") : NULL;
 
                 free(args);
@@ -409,15 +382,6 @@ static int ensure_image(builder_t *b, stage_state_t *st, cell_error_t *err)
         return load_image(b, id, &st->img, err);
 }
 
-static json_t *strv_json(char *const *v)
-{
-        json_t *a = json_array();
-
-        for (size_t i = 0; v && v[i]; i++)
-                json_array_append_new(a, json_string(v[i]));
-        return a;
-}
-
 /* A container of the stage's image, not started; ret_id gets its id.
  * mounts: HostConfig.Mounts for RUN --mount (taken; may be NULL). */
 static int step_container(builder_t *b, stage_state_t *st, char *const *argv, json_t *mounts,
@@ -464,11 +428,12 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
                 snprintf(owner, sizeof(owner), "%d:%llu", (int)getpid(), proc_starttime(getpid(), NULL));
                 labels = json_pack("{s:s}", BUILD_STEP_LABEL, owner);
         }
-        config = json_pack("{s:s, s:o, s:[], s:o, s:s, s:s, s:b, s:b, s:{s:[s]}, s:o}", "Image", st->img.id,
-                           "Cmd", strv_json(argv ? argv : (char *const[]){(char *)"true", NULL}),
-                           "Entrypoint", "Env", env, "WorkingDir", rc->working_dir ? rc->working_dir : "",
-                           "User", rc->user ? rc->user : "", "Tty", 0, "OpenStdin", 0, "Healthcheck", "Test",
-                           "NONE", "Labels", labels ? labels : json_object());
+        config = json_pack(
+                "{s:s, s:o, s:[], s:o, s:s, s:s, s:b, s:b, s:{s:[s]}, s:o}", "Image", st->img.id, "Cmd",
+                json_string_array(argv ? (const char *const *)argv : (const char *const[]){"true", NULL}),
+                "Entrypoint", "Env", env, "WorkingDir", rc->working_dir ? rc->working_dir : "", "User",
+                rc->user ? rc->user : "", "Tty", 0, "OpenStdin", 0, "Healthcheck", "Test", "NONE", "Labels",
+                labels ? labels : json_object());
         /* Until bridge networks exist (the networks issue), a RUN step has
          * the host's network by default, as a build needs to fetch. */
         hc = json_pack("{s:s, s:b, s:{s:s, s:{}}, s:b, s:o}", "NetworkMode",
@@ -565,7 +530,7 @@ static int command_argv(const stage_state_t *st, const dockerfile_instr_t *in, b
 
 static char *argv_text(char *const *argv)
 {
-        return join(argv, " ");
+        return strv_join(argv, " ");
 }
 
 static int from_root(builder_t *b, const char *from, char ret_cid[ENGINE_ID_LEN + 1], int *ret_fd,
@@ -1100,7 +1065,7 @@ static int do_copy(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
         if (build_sources_hash(src_fd, ig, matched, hash, err) < 0)
                 goto out;
         {
-                _cleanup_free_ char *joined = join(srcs, " ");
+                _cleanup_free_ char *joined = strv_join(srcs, " ");
 
                 what = str_printf("%s%s%s%s%s%s%s %s %s # buildkit", add ? "ADD" : "COPY",
                                   in->from ? " --from=" : "", in->from ? in->from : "",
@@ -1328,7 +1293,7 @@ static int sorted_add(char ***v, const char *s)
         if (strv_push(v, s) < 0)
                 return -ENOMEM;
         n = strv_length(*v);
-        qsort(*v, n, sizeof(**v), cmp_str);
+        strv_sort(*v, n);
         return 0;
 }
 
@@ -1694,7 +1659,7 @@ static int run_triggers(builder_t *b, stage_state_t *st, cell_error_t *err)
 
         if (!triggers || !triggers[0])
                 return 0;
-        body = join(triggers, "\n");
+        body = strv_join(triggers, "\n");
         text = body ? str_printf("FROM scratch\n%s\n", body) : NULL;
         if (!text)
                 return cell_error_set(err, ENOMEM, "ONBUILD");
@@ -2018,7 +1983,7 @@ static int set_final_labels(builder_t *b, stage_state_t *st, cell_error_t *err)
                 if (set_labels(rc, k, eq ? eq + 1 : "", err) < 0)
                         return -1;
         }
-        what = join(b->o->labels, " ");
+        what = strv_join(b->o->labels, " ");
         {
                 _cleanup_free_ char *cb = what ? str_printf("LABEL %s", what) : NULL;
 

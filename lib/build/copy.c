@@ -107,11 +107,6 @@ static int not_found(cell_error_t *err, const char *clean)
                 str_eq(clean, ".") ? "" : clean);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names in a directory (not "." and ".."), sorted. dirfd stays open. */
 static int list_dir(int dirfd, char ***ret)
 {
@@ -145,7 +140,7 @@ static int list_dir(int dirfd, char ***ret)
                 return -e;
         }
         if (names.n > 1)
-                qsort(names.v, names.n, sizeof(char *), cmp_str);
+                strv_sort(names.v, names.n);
         *ret = strvec_steal(&names);
         return *ret ? 0 : -ENOMEM;
 }
@@ -396,7 +391,7 @@ int build_sources_hash(int rootfd, const dockerignore_t *ig, char *const *paths,
         if (!buf || !sorted)
                 return cell_error_set(err, ENOMEM, "hashing sources");
         if (n > 1)
-                qsort(sorted, n, sizeof(char *), cmp_str);
+                strv_sort(sorted, n);
         if (image_hasher_new(&h, err) < 0)
                 return -1;
         for (size_t i = 0; i < n; i++) {

@@ -18,6 +18,7 @@
  * allowed: those syscalls have a history of kernel bugs reachable from an
  * unprivileged process and no ordinary program needs them. Syscall names
  * newer than the installed libseccomp are skipped by seccomp_compile. */
+#include "jsonutil.h"
 #include "seccomp_profile.h"
 
 #include <errno.h>
@@ -300,19 +301,6 @@ static const struct {
         {"SCMP_ARCH_RISCV64", NULL},
 };
 
-static json_t *default_strings(const char *const *v)
-{
-        json_t *a = json_array();
-
-        for (size_t i = 0; a && v && v[i]; i++) {
-                if (json_array_append_new(a, json_string(v[i])) < 0) {
-                        json_decref(a);
-                        return NULL;
-                }
-        }
-        return a;
-}
-
 /* {"caps": [...], "arches": [...], "minKernel": "..."} or NULL when empty. */
 static int default_condition(json_t *entry, const char *key, const char *const *caps,
                              const char *const *arches, const char *min_kernel)
@@ -324,9 +312,9 @@ static int default_condition(json_t *entry, const char *key, const char *const *
         cond = json_object();
         if (!cond || json_object_set_new(entry, key, cond) < 0)
                 return -ENOMEM;
-        if (caps && json_object_set_new(cond, "caps", default_strings(caps)) < 0)
+        if (caps && json_object_set_new(cond, "caps", json_string_array(caps)) < 0)
                 return -ENOMEM;
-        if (arches && json_object_set_new(cond, "arches", default_strings(arches)) < 0)
+        if (arches && json_object_set_new(cond, "arches", json_string_array(arches)) < 0)
                 return -ENOMEM;
         if (min_kernel && json_object_set_new(cond, "minKernel", json_string(min_kernel)) < 0)
                 return -ENOMEM;
@@ -339,7 +327,7 @@ static json_t *default_rule(const default_rule_t *rule)
 
         if (!e)
                 return NULL;
-        if (json_object_set_new(e, "names", default_strings(rule->names)) < 0 ||
+        if (json_object_set_new(e, "names", json_string_array(rule->names)) < 0 ||
             json_object_set_new(e, "action", json_string(rule->action ? rule->action : "SCMP_ACT_ALLOW")) <
                     0 ||
             (rule->errno_ret && json_object_set_new(e, "errnoRet", json_integer(rule->errno_ret)) < 0) ||
@@ -383,7 +371,7 @@ json_t *engine_seccomp_default_profile(void)
                 goto fail;
         for (size_t i = 0; i < ARRAY_SIZE(default_arch_map); i++) {
                 json_t *m = json_pack("{s:s, s:o}", "architecture", default_arch_map[i].arch,
-                                      "subArchitectures", default_strings(default_arch_map[i].subs));
+                                      "subArchitectures", json_string_array(default_arch_map[i].subs));
 
                 if (!m || json_array_append_new(arch_map, m) < 0)
                         goto fail;

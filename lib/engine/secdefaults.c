@@ -5,6 +5,7 @@
  * built and tested with `docker run` relies on CAP_CHOWN, CAP_SETUID and
  * the like being there, and a user who moves to cell expects the same
  * things to be refused. */
+#include "jsonutil.h"
 #include "secdefaults.h"
 
 #include <ctype.h>
@@ -212,21 +213,6 @@ int engine_caps_resolve(char *const *add, char *const *drop, bool privileged, ch
         return 0;
 }
 
-static json_t *engine_string_array(const char *const *v)
-{
-        json_t *a = json_array();
-
-        if (!a)
-                return NULL;
-        for (size_t i = 0; v[i]; i++) {
-                if (json_array_append_new(a, json_string(v[i])) < 0) {
-                        json_decref(a);
-                        return NULL;
-                }
-        }
-        return a;
-}
-
 json_t *engine_default_masked_paths(void)
 {
         /* Files that leak the host (kernel memory, keys of other users,
@@ -248,7 +234,7 @@ json_t *engine_default_masked_paths(void)
                 NULL,
         };
 
-        return engine_string_array(paths);
+        return json_string_array(paths);
 }
 
 json_t *engine_default_readonly_paths(void)
@@ -259,5 +245,5 @@ json_t *engine_default_readonly_paths(void)
                 "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
         };
 
-        return engine_string_array(paths);
+        return json_string_array(paths);
 }

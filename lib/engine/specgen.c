@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "jsonutil.h"
 #include "cleanup.h"
 #include "copy.h"
 #include "fsutil.h"
@@ -29,15 +30,6 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* ---- helpers ---- */
-
-static json_t *strv_to_json(char *const *v)
-{
-        json_t *a = json_array();
-
-        for (size_t i = 0; a && v && v[i]; i++)
-                json_array_append_new(a, json_string(v[i]));
-        return a;
-}
 
 static bool json_strv_empty(json_t *a)
 {
@@ -113,10 +105,13 @@ int engine_config_merge(json_t *config, const image_run_config_t *image, cell_er
          * --entrypoint "" (an empty array here) clears both. */
         if (!json_object_get(config, "Entrypoint")) {
                 json_object_set_new(config, "Entrypoint",
-                                    image->entrypoint ? strv_to_json(image->entrypoint) : json_null());
+                                    image->entrypoint
+                                            ? json_string_array((const char *const *)image->entrypoint)
+                                            : json_null());
                 if (json_strv_empty(json_object_get(config, "Cmd")))
                         json_object_set_new(config, "Cmd",
-                                            image->cmd ? strv_to_json(image->cmd) : json_null());
+                                            image->cmd ? json_string_array((const char *const *)image->cmd)
+                                                       : json_null());
         } else if (json_strv_empty(json_object_get(config, "Entrypoint"))) {
                 json_object_set_new(config, "Entrypoint", json_null());
         }
@@ -156,12 +151,12 @@ int engine_config_merge(json_t *config, const image_run_config_t *image, cell_er
                 json_object_set_new(config, "ExposedPorts", ports);
         }
         if (!json_object_get(config, "Healthcheck") && image->healthcheck && image->healthcheck->test) {
-                json_t *h =
-                        json_pack("{s:o, s:I, s:I, s:I, s:I}", "Test", strv_to_json(image->healthcheck->test),
-                                  "Interval", (json_int_t)image->healthcheck->interval_ns, "Timeout",
-                                  (json_int_t)image->healthcheck->timeout_ns, "StartPeriod",
-                                  (json_int_t)image->healthcheck->start_period_ns, "Retries",
-                                  (json_int_t)image->healthcheck->retries);
+                json_t *h = json_pack("{s:o, s:I, s:I, s:I, s:I}", "Test",
+                                      json_string_array((const char *const *)image->healthcheck->test),
+                                      "Interval", (json_int_t)image->healthcheck->interval_ns, "Timeout",
+                                      (json_int_t)image->healthcheck->timeout_ns, "StartPeriod",
+                                      (json_int_t)image->healthcheck->start_period_ns, "Retries",
+                                      (json_int_t)image->healthcheck->retries);
                 json_object_set_new(config, "Healthcheck", h);
         }
         return 0;
@@ -812,7 +807,7 @@ static int process_section(const engine_spec_in_t *in, json_t *spec, const char 
                 if (env_find(env, "HOME=") < 0)
                         json_array_append_new(env, json_string(home));
         }
-        capset = strv_to_json(caps);
+        capset = json_string_array((const char *const *)caps);
         proc = json_pack("{s:b, s:{s:I, s:I}, s:o, s:o, s:s, s:{s:O, s:O, s:O, s:[]}, s:b}", "terminal",
                          jbool(c, "Tty"), "user", "uid", (json_int_t)user.uid, "gid", (json_int_t)user.gid,
                          "args", args, "env", env, "cwd", cwd && *cwd ? cwd : "/", "capabilities", "bounding",

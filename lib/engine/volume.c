@@ -150,11 +150,6 @@ int engine_volume_create(engine_t *e, const char *name, json_t *labels, json_t *
         return engine_volume_get(e, name, ret, err);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int engine_volume_list(engine_t *e, char ***ret, cell_error_t *err)
 {
         _cleanup_free_ char *top = str_printf("%s/volumes", e->storage_root);
@@ -185,7 +180,7 @@ int engine_volume_list(engine_t *e, char ***ret, cell_error_t *err)
                         return cell_error_set(err, ENOMEM, "volumes");
         }
         if (strv_length(names) > 1)
-                qsort(names, strv_length(names), sizeof(char *), cmp_str);
+                strv_sort(names, strv_length(names));
         *ret = steal_pointer(&names);
         return 0;
 }

@@ -39,25 +39,31 @@ int image_hasher_update(image_hasher_t *h, const void *data, size_t len, cell_er
         return 0;
 }
 
-int image_hasher_final(image_hasher_t *h, char ret[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
+/* "sha256:" and the hex of a 32-byte digest. */
+static void digest_format(const unsigned char md[IMAGE_DIGEST_HEX_LEN / 2], char ret[IMAGE_DIGEST_STR_SIZE])
 {
         static const char hexdig[] = "0123456789abcdef";
+        size_t off = strlen(IMAGE_DIGEST_ALGO ":");
+
+        memcpy(ret, IMAGE_DIGEST_ALGO ":", off);
+        for (size_t i = 0; i < IMAGE_DIGEST_HEX_LEN / 2; i++) {
+                ret[off + 2 * i] = hexdig[md[i] >> 4];
+                ret[off + 2 * i + 1] = hexdig[md[i] & 0xf];
+        }
+        ret[off + IMAGE_DIGEST_HEX_LEN] = '\0';
+}
+
+int image_hasher_final(image_hasher_t *h, char ret[IMAGE_DIGEST_STR_SIZE], cell_error_t *err)
+{
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int n = 0;
-        size_t off;
 
         if (h->done)
                 return cell_error_set(err, EINVAL, "sha256: hasher already finished");
         if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != IMAGE_DIGEST_HEX_LEN / 2)
                 return cell_error_set(err, EIO, "sha256: final failed");
         h->done = true;
-        off = strlen(IMAGE_DIGEST_ALGO ":");
-        memcpy(ret, IMAGE_DIGEST_ALGO ":", off);
-        for (unsigned int i = 0; i < n; i++) {
-                ret[off + 2 * i] = hexdig[md[i] >> 4];
-                ret[off + 2 * i + 1] = hexdig[md[i] & 0xf];
-        }
-        ret[off + 2 * n] = '\0';
+        digest_format(md, ret);
         return 0;
 }
 
@@ -151,17 +157,10 @@ int image_digest_data(const void *data, size_t len, char ret[IMAGE_DIGEST_STR_SI
         int r;
 
         if (len <= SHA256_SMALL_MAX) {
-                static const char hexdig[] = "0123456789abcdef";
-                size_t off = strlen(IMAGE_DIGEST_ALGO ":");
-                uint8_t md[32];
+                uint8_t md[IMAGE_DIGEST_HEX_LEN / 2];
 
                 sha256_small(data, len, md);
-                memcpy(ret, IMAGE_DIGEST_ALGO ":", off);
-                for (size_t i = 0; i < sizeof(md); i++) {
-                        ret[off + 2 * i] = hexdig[md[i] >> 4];
-                        ret[off + 2 * i + 1] = hexdig[md[i] & 0xf];
-                }
-                ret[off + 2 * sizeof(md)] = '\0';
+                digest_format(md, ret);
                 return 0;
         }
 

@@ -222,11 +222,6 @@ fail:
         return r;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int ij_keys(json_t *obj, const char *key, const char *at, char ***ret, cell_error_t *err)
 {
         char f[512], fk[1024];
@@ -255,7 +250,7 @@ int ij_keys(json_t *obj, const char *key, const char *at, char ***ret, cell_erro
                         return cell_error_set(err, ENOMEM, "%s", f);
                 n++;
         }
-        qsort(v, n, sizeof(char *), cmp_str);
+        strv_sort(v, n);
         *ret = steal_pointer(&v);
         return 0;
 }

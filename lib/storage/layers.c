@@ -888,11 +888,6 @@ static bool is_chain_hex(const char *s)
         return true;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int storage_layers_list(storage_t *s, char ***ret, cell_error_t *err)
 {
         _cleanup_closedir_ DIR *d = NULL;
@@ -915,7 +910,7 @@ int storage_layers_list(storage_t *s, char ***ret, cell_error_t *err)
                                 return cell_error_set(err, ENOMEM, "list layers");
                 }
         n = strv_length(v);
-        qsort(v, n, sizeof(*v), cmp_str);
+        strv_sort(v, n);
         *ret = steal_pointer(&v);
         return 0;
 }

@@ -89,6 +89,42 @@ int str_to_long(const char *s, long min, long max, long *ret)
         return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v, size_t n)
+{
+        if (v && n > 1)
+                qsort(v, n, sizeof(*v), cmp_str);
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+        size_t n = 1, k = strlen(sep);
+        char *out, *p;
+
+        for (size_t i = 0; v && v[i]; i++)
+                n += strlen(v[i]) + k;
+        out = p = malloc(n);
+        if (!out)
+                return NULL;
+        *p = '\0';
+        for (size_t i = 0; v && v[i]; i++) {
+                size_t len = strlen(v[i]);
+
+                if (i) {
+                        memcpy(p, sep, k);
+                        p += k;
+                }
+                memcpy(p, v[i], len);
+                p += len;
+                *p = '\0';
+        }
+        return out;
+}
+
 char **strv_copy(char *const *v)
 {
         size_t n = strv_length(v);

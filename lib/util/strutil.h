@@ -29,6 +29,12 @@ int strv_push(char ***v, const char *s);
 /* Parse a decimal integer in [min, max]; returns 0 or -EINVAL/-ERANGE. */
 int str_to_long(const char *s, long min, long max, long *ret);
 
+/* Sort the first n strings of v by strcmp. */
+void strv_sort(char **v, size_t n);
+/* The strings of a NULL-terminated vector joined with sep (NULL: none), or
+ * NULL on allocation failure. */
+char *strv_join(char *const *v, const char *sep);
+
 /* A deep copy of a NULL-terminated vector, or NULL on allocation failure. */
 char **strv_copy(char *const *v);
 /* Set NAME=VALUE in an environment vector: replaces the entry with the same
