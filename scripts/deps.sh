@@ -17,9 +17,10 @@ build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev lib
 # rootfs (scripts/make-bundle.sh), unshare/nsenter, ip, the sanitizer runtime for
 # clang's ASan/UBSan build, the formatter check, GNU time for bench RSS, and
 # tini (its static build is what `cell run --init` binds as /sbin/docker-init;
-# the parity test uses it).
+# the parity test uses it); for the registry tests Debian's docker-registry,
+# htpasswd (apache2-utils), curl and openssl (a test CA, a token signing key).
 test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time python3 mmdebstrap
-        tini docker-registry apache2-utils)
+        tini docker-registry apache2-utils curl openssl)
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, the peers bench/ compares with, and
