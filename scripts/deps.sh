@@ -18,9 +18,12 @@ build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev lib
 # clang's ASan/UBSan build, the formatter check, GNU time for bench RSS, and
 # tini (its static build is what `cell run --init` binds as /sbin/docker-init;
 # the parity test uses it); for the registry tests Debian's docker-registry,
-# htpasswd (apache2-utils), curl and openssl (a test CA, a token signing key).
+# htpasswd (apache2-utils), curl and openssl (a test CA, a token signing key);
+# for the networks: psql (postgresql-client) asks the PostgreSQL container behind a
+# published port (network_postgres.bats, bench/network.sh) and iperf3 is the
+# client of bench/network.sh's throughput through a published port.
 test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time python3 mmdebstrap
-        tini docker-registry apache2-utils curl openssl)
+        tini docker-registry apache2-utils curl openssl postgresql-client iperf3)
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, the peers bench/ compares with, and
