@@ -101,7 +101,7 @@ busybox=localhost/busybox:latest
 iperf_img=localhost/bench-iperf3:latest
 pg_img=localhost/bench-postgres:latest
 pg_port=55432
-pg_password=cell-bench
+pg_password='cell-bench'
 declare -A iperf_port=([cell]=55201 [docker]=55202)
 tools=(cell docker)
 declare -A skipped version
