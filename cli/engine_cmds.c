@@ -5,6 +5,7 @@
  * turns into a container. Exit codes as docker's: the container's own,
  * 125 for cell's errors, 126 when the command cannot run, 127 when it is
  * not found. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -101,6 +102,15 @@ enum {
         O_LOG_OPT,
         O_SIG_PROXY,
         O_SYSCTL,
+        O_PUBLISH,
+        O_PUBLISH_ALL,
+        O_EXPOSE,
+        O_IP,
+        O_DNS,
+        O_DNS_SEARCH,
+        O_DNS_OPTION,
+        O_ADD_HOST,
+        O_NETWORK_ALIAS,
         O_QUIET,
         O_HELP,
 };
@@ -156,6 +166,16 @@ static const cli_option_t run_opts[] = {
         {"log-opt", 0, true, O_LOG_OPT},
         {"sig-proxy", 0, false, O_SIG_PROXY},
         {"sysctl", 0, true, O_SYSCTL},
+        {"publish", 'p', true, O_PUBLISH},
+        {"publish-all", 'P', false, O_PUBLISH_ALL},
+        {"expose", 0, true, O_EXPOSE},
+        {"ip", 0, true, O_IP},
+        {"dns", 0, true, O_DNS},
+        {"dns-search", 0, true, O_DNS_SEARCH},
+        {"dns-option", 0, true, O_DNS_OPTION},
+        {"dns-opt", 0, true, O_DNS_OPTION},
+        {"add-host", 0, true, O_ADD_HOST},
+        {"network-alias", 0, true, O_NETWORK_ALIAS},
         {"quiet", 'q', false, O_QUIET},
         {"help", 0, false, O_HELP},
         {NULL, 0, false, 0},
@@ -163,6 +183,7 @@ static const cli_option_t run_opts[] = {
 
 typedef struct run_cli {
         json_t *config, *host_config;
+        json_t *endpoint; /* EndpointSettings: --network-alias, --ip */
         const char *name;
         bool detach, interactive, tty, rm;
         char **env;
@@ -267,6 +288,90 @@ static json_t *parse_device(const char *spec)
                          "CgroupPermissions", c && *c ? c : "rwm");
 }
 
+/* "8000-8010" or "80" -> [lo, hi]; "" -> 0, 0 (none given). */
+static int port_range(const char *s, long *lo, long *hi)
+{
+        char buf[32];
+        char *dash;
+
+        *lo = *hi = 0;
+        if (!*s)
+                return 0;
+        if (!str_copy(buf, sizeof(buf), s))
+                return -1;
+        dash = strchr(buf, '-');
+        if (dash)
+                *dash = '\0';
+        if (str_to_long(buf, 1, 65535, lo) < 0 || (dash && str_to_long(dash + 1, 1, 65535, hi) < 0))
+                return -1;
+        if (!dash)
+                *hi = *lo;
+        return *hi < *lo ? -1 : 0;
+}
+
+/* --expose 80[-90][/proto] and -p [ip:][hostPort[-hi]:]containerPort[-hi][/proto], as docker's
+ * nat.ParsePortSpec: each container port exposed, and bound to its host
+ * port (none: one the kernel picks at start). */
+static int parse_ports(json_t *c, json_t *hc, const char *spec, bool publish, cell_error_t *err)
+{
+        _cleanup_free_ char *copy = strdup(spec);
+        char *proto = NULL, *parts[3] = {NULL, NULL, NULL}, *q;
+        const char *ip = "", *host = "", *ctr;
+        long clo, chi, hlo, hhi;
+        int n = 0;
+
+        if (!copy)
+                return cell_error_set(err, ENOMEM, "ports");
+        if ((proto = strchr(copy, '/')))
+                *proto++ = '\0';
+        if (proto && !str_eq(proto, "tcp") && !str_eq(proto, "udp") && !str_eq(proto, "sctp"))
+                return cell_error_plain(err, EINVAL, "invalid proto: %s", proto);
+        for (q = copy; n < 3;) {
+                parts[n++] = q;
+                if (!(q = strchr(q, ':')))
+                        break;
+                *q++ = '\0';
+        }
+        if (q || (!publish && n > 1))
+                return cell_error_plain(err, EINVAL, "invalid port format for --%s: %s",
+                                        publish ? "publish" : "expose", spec);
+        ctr = parts[n - 1];
+        if (n == 2)
+                host = parts[0];
+        if (n == 3) {
+                ip = parts[0];
+                host = parts[1];
+        }
+        if (*ip) {
+                struct in_addr a;
+
+                if (inet_pton(AF_INET, ip, &a) != 1)
+                        return cell_error_plain(err, EINVAL, "invalid IP address: %s", ip);
+        }
+        if (port_range(ctr, &clo, &chi) < 0 || clo == 0)
+                return cell_error_plain(err, EINVAL, "invalid containerPort: %s", ctr);
+        if (port_range(host, &hlo, &hhi) < 0)
+                return cell_error_plain(err, EINVAL, "invalid hostPort: %s", host);
+        if (hlo && hhi - hlo != chi - clo && chi != clo)
+                return cell_error_plain(err, EINVAL,
+                                        "invalid ranges specified for container and host Ports: %s and %s",
+                                        ctr, host);
+        for (long p = clo; p <= chi; p++) {
+                char key[32], hp[16] = "";
+                json_t *list;
+
+                snprintf(key, sizeof(key), "%ld/%s", p, proto ? proto : "tcp");
+                json_object_set_new(obj_get_or_new(c, "ExposedPorts", false), key, json_object());
+                if (!publish)
+                        continue;
+                if (hlo)
+                        snprintf(hp, sizeof(hp), "%ld", chi == clo && hhi != hlo ? hlo : hlo + (p - clo));
+                list = obj_get_or_new(obj_get_or_new(hc, "PortBindings", false), key, true);
+                json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", hp));
+        }
+        return 0;
+}
+
 static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int *ret_index)
 {
         cli_dparser_t p = {.argc = argc, .argv = argv, .index = 1};
@@ -276,7 +381,7 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
 
         rc->config = c;
         rc->host_config = hc;
-        json_object_set_new(hc, "NetworkMode", json_string("none"));
+        json_object_set_new(hc, "NetworkMode", json_string("default"));
         json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
         json_object_set_new(hc, "RestartPolicy",
                             json_pack("{s:s, s:i}", "Name", "no", "MaximumRetryCount", 0));
@@ -501,9 +606,8 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                                           : id == O_IPC ? "IpcMode"
                                           : id == O_UTS ? "UTSMode"
                                                         : "NetworkMode";
-                        bool ok = str_eq(v, "host") ||
-                                  (id == O_NETWORK &&
-                                   (str_eq(v, "none") || str_eq(v, "default") || str_eq(v, "bridge"))) ||
+                        /* A network's name is checked at create. */
+                        bool ok = str_eq(v, "host") || (id == O_NETWORK && *v) ||
                                   (id == O_IPC &&
                                    (str_eq(v, "private") || str_eq(v, "shareable") || str_eq(v, "none"))) ||
                                   str_has_prefix(v, "container:") || (id == O_UTS && !*v) ||
@@ -519,9 +623,7 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                                                  v);
                                 return engine_fail(cmd, &err, EXIT_ENGINE);
                         }
-                        json_object_set_new(
-                                hc, key,
-                                json_string(str_eq(v, "default") || str_eq(v, "bridge") ? "none" : v));
+                        json_object_set_new(hc, key, json_string(v));
                         break;
                 }
                 case O_INIT:
@@ -614,6 +716,52 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
                         json_object_set_new(obj_get_or_new(hc, "Sysctls", false), kv, json_string(eq + 1));
                         break;
                 }
+                case O_PUBLISH:
+                case O_EXPOSE:
+                        if (parse_ports(c, hc, v, id == O_PUBLISH, &err) < 0)
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        break;
+                case O_PUBLISH_ALL:
+                        json_object_set_new(hc, "PublishAllPorts", json_boolean(!v));
+                        break;
+                case O_IP: {
+                        struct in_addr a;
+
+                        if (inet_pton(AF_INET, v, &a) != 1) {
+                                cell_error_plain(
+                                        &err, EINVAL,
+                                        "invalid argument \"%s\" for \"--ip\" flag: invalid IPv4 address", v);
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        if (!rc->endpoint)
+                                rc->endpoint = json_object();
+                        json_object_set_new(rc->endpoint, "IPAMConfig", json_pack("{s:s}", "IPv4Address", v));
+                        break;
+                }
+                case O_NETWORK_ALIAS:
+                        if (!rc->endpoint)
+                                rc->endpoint = json_object();
+                        add_str(rc->endpoint, "Aliases", v);
+                        break;
+                case O_DNS:
+                case O_DNS_SEARCH:
+                case O_DNS_OPTION:
+                        add_str(hc, id == O_DNS ? "Dns" : id == O_DNS_SEARCH ? "DnsSearch" : "DnsOptions", v);
+                        break;
+                case O_ADD_HOST: {
+                        const char *colon = strchr(v, ':');
+                        struct in_addr a;
+
+                        if (!colon || colon == v || inet_pton(AF_INET, colon + 1, &a) != 1) {
+                                cell_error_plain(&err, EINVAL,
+                                                 "invalid argument \"%s\" for \"--add-host\" flag: invalid "
+                                                 "IP address in add-host: \"%s\"",
+                                                 v, colon ? colon + 1 : "");
+                                return engine_fail(cmd, &err, EXIT_ENGINE);
+                        }
+                        add_str(hc, "ExtraHosts", v);
+                        break;
+                }
                 case O_SIG_PROXY:
                 case O_QUIET:
                 default:
@@ -658,6 +806,7 @@ static int parse_run(const char *cmd, int argc, char **argv, run_cli_t *rc, int 
 static void run_cli_clear(run_cli_t *rc)
 {
         json_decref(rc->config);
+        json_decref(rc->endpoint);
         json_decref(rc->host_config);
         strv_free(rc->env);
 }
@@ -684,6 +833,7 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
         run_cli_t rc = {0};
         cell_error_t err = {0};
         char id[ENGINE_ID_LEN + 1];
+        struct engine_net_setup *net = NULL;
         int index = 0, r;
 
         r = parse_run(cmd, argc, argv, &rc, &index);
@@ -698,8 +848,11 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
                 return engine_fail(cmd, &err, run ? EXIT_ENGINE : 1);
         }
         {
-                engine_create_req_t req = {
-                        .config = rc.config, .host_config = rc.host_config, .name = rc.name};
+                engine_create_req_t req = {.config = rc.config,
+                                           .host_config = rc.host_config,
+                                           .name = rc.name,
+                                           .endpoint = rc.endpoint,
+                                           .ret_net = run && !rc.detach ? &net : NULL};
 
                 r = engine_create(e, &req, id, &err);
         }
@@ -713,7 +866,8 @@ static int create_or_run(const cli_global_t *g, int argc, char **argv, bool run)
                 return 0;
         }
         {
-                engine_start_opts_t so = {.foreground = !rc.detach, .interactive = rc.interactive};
+                engine_start_opts_t so = {
+                        .foreground = !rc.detach, .interactive = rc.interactive, .net = net};
 
                 fflush(stdout);
                 r = engine_start(e, id, &so, &err);

@@ -28,6 +28,7 @@
 #include "health.h"
 #include "layers.h"
 #include "lifecycle.h"
+#include "network.h"
 #include "monitor.h"
 #include "log.h"
 #include "proc.h"
@@ -85,7 +86,9 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                             *spec_data = NULL, *log_path = NULL, *volumes = NULL;
         const char *image = jstr(req->config, "Image");
         storage_image_t img = {0};
-        json_t *spec = NULL, *rec = NULL, *mounts = NULL, *config = NULL;
+        json_t *spec = NULL, *rec = NULL, *mounts = NULL, *config = NULL, *net_settings = NULL;
+        engine_net_setup_t *net = NULL;
+        _cleanup_free_ char *netns = NULL;
         char id[ENGINE_ID_LEN + 1];
         bool made = false;
         int r;
@@ -118,12 +121,7 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                 r = -1;
                 goto fail;
         }
-        /* The root file system makes the container's directory (and says
-         * EEXIST should a random id ever repeat). */
         made = true;
-        r = storage_rootfs_prepare_image(st, store, &img, img.id, id, &rootfs, err);
-        if (r < 0)
-                goto fail;
         config = json_deep_copy(req->config);
         if (!config ||
             engine_config_merge(config,
@@ -132,10 +130,35 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                 r = -1;
                 goto fail;
         }
+        /* Its networks exist (docker's "network x not found" at create). */
+        r = engine_network_settings_init(e, req->host_config, req->endpoint, &net_settings, err);
+        if (r < 0)
+                goto fail;
+        /* The networks' plugins take longer than the rest of create: they
+         * start now, for a caller that starts the container next. */
+        if (req->ret_net && !str_eq(jstr(req->host_config, "NetworkMode"), "host")) {
+                _cleanup_free_ char *slashed = str_printf("/%s", name);
+                json_t *pre =
+                        json_pack("{s:s, s:O, s:O, s:O}", "Name", slashed ? slashed : "", "Config", config,
+                                  "HostConfig", req->host_config, "NetworkSettings", net_settings);
+
+                r = pre ? engine_net_begin(e, id, pre, &net, err) : cell_error_set(err, ENOMEM, "create");
+                json_decref(pre);
+                if (r < 0)
+                        goto fail;
+        }
+        /* The root file system makes the container's directory (and says
+         * EEXIST should a random id ever repeat). */
+        r = storage_rootfs_prepare_image(st, store, &img, img.id, id, &rootfs, err);
+        if (r < 0)
+                goto fail;
+        if (!str_eq(jstr(req->host_config, "NetworkMode"), "host"))
+                netns = engine_netns_path(e, id);
         volumes = str_printf("%s/volumes", e->storage_root);
         mounts = json_array();
         {
                 engine_spec_in_t in = {.id = id,
+                                       .netns = netns,
                                        .config = config,
                                        .host_config = req->host_config,
                                        .rootfs = rootfs,
@@ -174,7 +197,8 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
                         ENGINE_ZERO_TIME, "Image", img.id, "ResolvConfPath", "", "HostnamePath", "",
                         "HostsPath", "", "LogPath", log_path ? log_path : "", "RestartCount", 0, "Driver",
                         "overlay", "Platform", "linux", "Mounts", mounts, "Config", config, "HostConfig",
-                        req->host_config, "NetworkSettings", json_object());
+                        req->host_config, "NetworkSettings", net_settings);
+                net_settings = NULL;
         }
         if (!rec) {
                 r = cell_error_set(err, ENOMEM, "record");
@@ -198,15 +222,20 @@ int engine_create(engine_t *e, const engine_create_req_t *req, char ret_id[ENGIN
         if (r < 0)
                 goto fail;
         str_copy(ret_id, ENGINE_ID_LEN + 1, id);
+        if (req->ret_net)
+                *req->ret_net = steal_pointer(&net);
         r = 0;
         goto out;
 fail:
+        if (net)
+                engine_net_cancel(e, id, steal_pointer(&net));
         if (made)
                 undo_create(e, st, id, name);
         if (r >= 0)
                 r = -1;
 out:
         storage_image_clear(&img);
+        json_decref(net_settings);
         json_decref(spec);
         json_decref(rec);
         json_decref(mounts);
@@ -412,9 +441,18 @@ int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error
         int r;
         const char *log_type;
 
-        if (engine_inspect(e, id, &rec, err) < 0)
+        /* Networks set up by create: for a foreground start only. */
+        if (o->net && !o->foreground)
+                engine_net_cancel(e, id, o->net);
+        else
+                io.net = o->net;
+        o->net = NULL;
+        if (engine_inspect(e, id, &rec, err) < 0) {
+                engine_net_cancel(e, id, io.net);
                 return -1;
+        }
         if (json_is_true(json_object_get(json_object_get(rec, "State"), "Running"))) {
+                engine_net_cancel(e, id, io.net);
                 json_decref(rec);
                 return o->foreground ? cell_error_plain(err, EBUSY, "container %.12s is already running", id)
                                      : 0;
@@ -432,12 +470,15 @@ int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error
                 _cleanup_close_ int lock = engine_record_lock(e, id, err);
 
                 if (lock < 0) {
+                        engine_net_cancel(e, id, io.net);
                         json_decref(rec);
                         return -1;
                 }
                 json_decref(rec);
-                if (engine_record_read(e, id, &rec, err) < 0)
+                if (engine_record_read(e, id, &rec, err) < 0) {
+                        engine_net_cancel(e, id, io.net);
                         return -1;
+                }
                 json_object_set_new(engine_record_state(rec), "ManuallyStopped", json_false());
                 engine_record_write(e, id, rec, NULL);
                 json_decref(rec);
@@ -656,6 +697,9 @@ int engine_remove(engine_t *e, const char *id, bool force, bool volumes, cell_er
                 if (wait_exit(e, id, 10000) < 0)
                         return cell_error_plain(err, ETIMEDOUT, "container %.12s did not stop", id);
         }
+        /* Its networks, when its monitor died before undoing them (a
+         * teardown under way is left to finish). */
+        engine_net_end(e, id, false);
         {
                 _cleanup_close_ int lock = engine_record_lock(e, id, err);
 

@@ -16,6 +16,11 @@ typedef struct engine_create_req {
         json_t *config;      /* Docker's Config: Image (as given), Cmd, Env, ... */
         json_t *host_config; /* Docker's HostConfig */
         const char *name;    /* NULL: a generated name */
+        json_t *endpoint;    /* Docker's EndpointSettings for NetworkMode's network (aliases, IP) or NULL */
+        /* When the caller starts the container next, in this process: its
+         * networks' setup starts here, while the root file system and
+         * the spec are made, and is handed to engine_start. */
+        struct engine_net_setup **ret_net;
 } engine_create_req_t;
 
 /* Make a container from an image: its record, root file system (mounted),
@@ -30,8 +35,9 @@ typedef struct engine_start_opts {
          * its exit code when it ends. Otherwise a monitor process is left
          * behind and start returns once the container runs. */
         bool foreground;
-        bool interactive; /* foreground: the caller's stdin is the container's */
-        int exit_code;    /* foreground: set on return */
+        bool interactive;             /* foreground: the caller's stdin is the container's */
+        int exit_code;                /* foreground: set on return */
+        struct engine_net_setup *net; /* foreground: from engine_create's ret_net (taken) */
 } engine_start_opts_t;
 
 int engine_start(engine_t *e, const char *id, engine_start_opts_t *o, cell_error_t *err);

@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "health.h"
 #include "monitor.h"
+#include "network.h"
 #include "proc.h"
 #include "runtime.h"
 #include "strutil.h"
@@ -213,7 +214,8 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
         runtime_create_opts_t ro = {.root = e->runtime_root, .id = id, .bundle = bundle};
         struct termios saved_tio;
         engine_health_t health = {.probe = -1, .probe_fd = -1};
-        bool raw = false, stdin_open = false;
+        bool raw = false, stdin_open = false, net_begun = false;
+        engine_net_setup_t *net = NULL;
         sigset_t set, old;
         pid_t pid = -1;
         int r, status = 0;
@@ -226,6 +228,15 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
 
                 runtime_delete(e->runtime_root, id, true, &ignored);
         }
+        /* Its network namespace, and its networks set up by a child while
+         * the runtime builds the container (waited for before start). */
+        if (io->net) {
+                net = io->net;
+                io->net = NULL;
+        } else if (engine_net_begin(e, id, NULL, &net, err) < 0) {
+                return -1;
+        }
+        net_begun = true;
         if (!io->direct) {
                 log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
                 if (log_fd < 0)
@@ -292,6 +303,15 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
         }
         if (r < 0)
                 goto out;
+        r = engine_net_finish(e, id, net, err);
+        net = NULL;
+        if (r < 0) {
+                cell_error_t ignored = {0};
+
+                runtime_delete(e->runtime_root, id, true, &ignored);
+                waitpid(pid, NULL, 0);
+                goto out;
+        }
         if (io->attach) {
                 int in_fd = in_pipe[1] >= 0 ? in_pipe[1] : master >= 0 && io->open_stdin ? master : -1;
 
@@ -435,6 +455,18 @@ static int run_once(engine_t *e, const char *id, engine_run_io_t *io, int *ret_c
         }
         r = 0;
 out:
+        if (net) {
+                cell_error_t ignored = {0};
+
+                /* Create failed: wait for the child, then undo below. */
+                engine_net_finish(e, id, net, &ignored);
+        }
+        if (net_begun) {
+                if (r == 0)
+                        engine_net_release(e, id);
+                else
+                        engine_net_end(e, id, true);
+        }
         engine_health_clear(&health);
         if (io->attach)
                 engine_attach_clear_target(io->attach);
@@ -506,6 +538,8 @@ int engine_supervise(engine_t *e, const char *id, engine_run_io_t *io, int *ret_
          * one run are told its exit and let go; a restarted container takes
          * new ones. */
         if (engine_attach_listen(e, id, &attach, err) < 0) {
+                engine_net_cancel(e, id, io->net);
+                io->net = NULL;
                 record_start_failure(e, id, err);
                 return -1;
         }

@@ -22,8 +22,9 @@ typedef struct engine_run_io {
         /* Config.OpenStdin and StdinOnce: a detached container with
          * OpenStdin reads a pipe that attached clients write. */
         bool open_stdin, stdin_once;
-        int sync_fd;                 /* monitor: tell the starter it runs (or why not) */
-        engine_attach_srv_t *attach; /* set by engine_supervise */
+        int sync_fd;                  /* monitor: tell the starter it runs (or why not) */
+        engine_attach_srv_t *attach;  /* set by engine_supervise */
+        struct engine_net_setup *net; /* networks being set up already (engine_create's), for the first run */
 } engine_run_io_t;
 
 /* io's tty, open_stdin and stdin_once from a record's Config. */

@@ -24,6 +24,7 @@
 #include "secdefaults.h"
 #include "spec.h"
 #include "specgen.h"
+#include "network.h"
 #include "volume.h"
 #include "strutil.h"
 
@@ -454,53 +455,20 @@ static int write_file(const char *dir, const char *name, const char *data, cell_
         return fs_write_replace(p, data, strlen(data), 0644, err);
 }
 
-/* /etc/hostname, /etc/hosts, /etc/resolv.conf of the container. */
+/* /etc/hostname, /etc/hosts, /etc/resolv.conf of the container: written
+ * again with its address and its network's resolver once its networks are
+ * set up (engine_net_finish). */
 static int etc_files(const engine_spec_in_t *in, const char *hostname, bool host_net, json_t *mounts,
                      cell_error_t *err)
 {
         _cleanup_free_ char *hostname_data = str_printf("%s\n", hostname);
-        _cleanup_free_ char *hosts = NULL, *resolv = NULL;
-        size_t len;
+        _cleanup_free_ char *hosts = engine_hosts_text(in->host_config, hostname, NULL, host_net),
+                            *resolv = engine_resolv_text(in->host_config, NULL, host_net);
         /* In the order of docker's mounts (container.NetworkMounts). */
         static const char *const files[] = {"resolv.conf", "hostname", "hosts"};
 
-        if (!hostname_data)
-                return cell_error_set(err, ENOMEM, "hostname");
-        if (host_net) {
-                if (fs_read_file("/etc/hosts", 1 << 20, &hosts, &len, NULL) < 0)
-                        hosts = strdup("127.0.0.1\tlocalhost\n");
-        } else {
-                hosts = str_printf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                                   "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                                   "ff02::2\tip6-allrouters\n");
-        }
-        /* The host's resolver list (a loopback resolver would be the
-         * container's own loopback: docker drops those too). */
-        if (fs_read_file("/etc/resolv.conf", 1 << 20, &resolv, &len, NULL) < 0)
-                resolv = strdup("");
-        if (!hosts || !resolv)
+        if (!hostname_data || !hosts || !resolv)
                 return cell_error_set(err, ENOMEM, "hosts");
-        if (!host_net) {
-                _cleanup_free_ char *out = calloc(1, strlen(resolv) + 2);
-                char *save = NULL;
-
-                if (!out)
-                        return cell_error_set(err, ENOMEM, "resolv.conf");
-                size_t used = 0;
-
-                for (char *l = strtok_r(resolv, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                        size_t n = strlen(l);
-
-                        if (str_has_prefix(l, "nameserver") && (strstr(l, " 127.") || strstr(l, " ::1")))
-                                continue;
-                        /* Fits: the lines kept are a subset of the input's. */
-                        memcpy(out + used, l, n);
-                        out[used + n] = '\n';
-                        used += n + 1;
-                }
-                free(resolv);
-                resolv = steal_pointer(&out);
-        }
         if (write_file(in->dir, "hostname", hostname_data, err) < 0 ||
             write_file(in->dir, "hosts", hosts, err) < 0 ||
             write_file(in->dir, "resolv.conf", resolv, err) < 0)
@@ -917,7 +885,9 @@ int engine_spec_generate(const engine_spec_in_t *in, json_t **ret, cell_error_t 
         if (namespace_add(ns, "pid", jstr(hc, "PidMode"), "--pid", err) < 0 ||
             namespace_add(ns, "ipc", jstr(hc, "IpcMode"), "--ipc", err) < 0 ||
             namespace_add(ns, "uts", jstr(hc, "UTSMode"), "--uts", err) < 0 ||
-            namespace_add(ns, "network", net, "--network", err) < 0)
+            (!host_net && in->netns &&
+             json_array_append_new(ns, json_pack("{s:s, s:s}", "type", "network", "path", in->netns)) < 0) ||
+            (!host_net && !in->netns && namespace_add(ns, "network", net, "--network", err) < 0))
                 goto out;
         json_array_append_new(ns, json_pack("{s:s}", "type", "mount"));
         if (host_uts || host_net)

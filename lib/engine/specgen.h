@@ -22,6 +22,7 @@ typedef struct engine_spec_in {
         const char *dir;         /* the container's directory: hostname, hosts, resolv.conf */
         const char *volumes_dir; /* STORAGE/volumes: named volumes */
         json_t *mounts_out;      /* gets Docker's inspect "Mounts" entries */
+        const char *netns;       /* the network namespace's file (RUN/netns/<id>), but for host */
 } engine_spec_in_t;
 
 /* The OCI spec. Files the container needs (etc/hostname, hosts,
