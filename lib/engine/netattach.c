@@ -363,7 +363,7 @@ static int port_mappings(engine_t *e, const char *id, json_t *rec, json_t **ret,
  * so that no plugin runs for nothing. */
 static json_t *conflist_for(engine_t *e, json_t *net, bool ports)
 {
-        _cleanup_free_ char *cn = net_cni_name(net), *ipam_dir = str_printf("%s/networks/ipam", e->run_root);
+        _cleanup_free_ char *cn = net_cni_name(net), *ipam_dir = str_printf("%s/ipam", NET_STATE_DIR);
         bool internal = json_is_true(json_object_get(net, "Internal"));
         json_t *range = json_pack("{s:s?, s:s?}", "subnet", net_subnet_of(net), "gateway",
                                   net_gateway_of(net)),
