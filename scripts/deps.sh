@@ -13,6 +13,10 @@ prog=${0##*/}
 # Build: the compiler, Meson, and the libraries of the house plan.
 build_pkgs=(meson ninja-build pkg-config gcc clang libjansson-dev libcap-dev libseccomp-dev libcmocka-dev
         libarchive-dev libssl-dev zlib1g-dev libcurl4-openssl-dev)
+# Run: what `cell run` uses for its networks (docs/design/network.md): the CNI
+# plugins (bridge, host-local, portmap), dnsname with dnsmasq for names on user
+# networks, and iptables (the networks' rules, and portmap's).
+run_pkgs=(containernetworking-plugins golang-github-containernetworking-plugin-dnsname dnsmasq-base iptables)
 # Tests: bats system tests, jq for config.json edits, a static busybox for test
 # rootfs (scripts/make-bundle.sh), unshare/nsenter, ip, the sanitizer runtime for
 # clang's ASan/UBSan build, the formatter check, GNU time for bench RSS, and
@@ -51,7 +55,7 @@ installed() {
 }
 
 missing=()
-for group in build test peer; do
+for group in build run test peer; do
         declare -n pkgs=${group}_pkgs
         for p in "${pkgs[@]}"; do
                 if ! installed "$p"; then
@@ -62,7 +66,7 @@ for group in build test peer; do
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then
-        echo "$prog: all $((${#build_pkgs[@]} + ${#test_pkgs[@]} + ${#peer_pkgs[@]})) packages are installed"
+        echo "$prog: all $((${#build_pkgs[@]} + ${#run_pkgs[@]} + ${#test_pkgs[@]} + ${#peer_pkgs[@]})) packages are installed"
         exit 0
 fi
 if $check_only; then

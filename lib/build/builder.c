@@ -434,8 +434,8 @@ static int step_container(builder_t *b, stage_state_t *st, char *const *argv, js
                 "Entrypoint", "Env", env, "WorkingDir", rc->working_dir ? rc->working_dir : "", "User",
                 rc->user ? rc->user : "", "Tty", 0, "OpenStdin", 0, "Healthcheck", "Test", "NONE", "Labels",
                 labels ? labels : json_object());
-        /* Until bridge networks exist (the networks issue), a RUN step has
-         * the host's network by default, as a build needs to fetch. */
+        /* A RUN step has the host's network by default (BuildKit's without
+         * a CNI set-up): a build fetches, and a step pays for no bridge. */
         hc = json_pack("{s:s, s:b, s:{s:s, s:{}}, s:b, s:o}", "NetworkMode",
                        net && str_eq(net, "none") ? "none" : "host", "AutoRemove", 0, "LogConfig", "Type",
                        "none", "Config", "CellBuildStep", 1, "Mounts", mounts ? mounts : json_array());

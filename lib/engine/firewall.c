@@ -213,6 +213,24 @@ int engine_firewall_remove(const char *bridge, cell_error_t *err)
                 add(&b, "-F %s\n-X %s\n", chain, chain);
                 any = true;
         }
+        /* Rules others made for the bridge in INPUT: dnsname's, which lets
+         * the network's queries reach its dnsmasq. The bridge goes, so do
+         * they. */
+        {
+                const char *t, *end;
+                _cleanup_free_ char *needle = str_printf(" -i %s ", bridge);
+
+                if (needle && table_of(saved, "filter", &t, &end))
+                        for (const char *l = t; l && l < end; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                                const char *e = strchr(l, '\n');
+                                size_t n = e ? (size_t)(e - l) : strlen(l);
+
+                                if (str_has_prefix(l, "-A INPUT ") && memmem(l, n, needle, strlen(needle))) {
+                                        add(&b, "-D%.*s\n", (int)(n - 2), l + 2);
+                                        any = true;
+                                }
+                        }
+        }
         add(&b, "COMMIT\n*nat\n");
         if (has_line(saved, "nat", nat_jump)) {
                 add(&b, "-D POSTROUTING -j %s\n", chain);

@@ -48,6 +48,9 @@ void engine_record_set_exited(json_t *rec, int code, const char *error)
                 json_object_set_new(s, "Error", json_string(error));
         json_object_del(rec, "MonitorPid");
         json_object_del(rec, "MonitorStart");
+        /* An exited container has no addresses (its networks' teardown
+         * may still run: engine_net_release). */
+        engine_net_record_clear(rec);
 }
 
 /* ---- logging ---- */

@@ -363,7 +363,7 @@ static int port_mappings(engine_t *e, const char *id, json_t *rec, json_t **ret,
  * so that no plugin runs for nothing. */
 static json_t *conflist_for(engine_t *e, json_t *net, bool ports)
 {
-        _cleanup_free_ char *cn = net_cni_name(net), *ipam_dir = str_printf("%s/networks/ipam", e->run_root);
+        _cleanup_free_ char *cn = net_cni_name(net), *ipam_dir = str_printf("%s/ipam", NET_STATE_DIR);
         bool internal = json_is_true(json_object_get(net, "Internal"));
         json_t *range = json_pack("{s:s?, s:s?}", "subnet", net_subnet_of(net), "gateway",
                                   net_gateway_of(net)),
@@ -919,6 +919,21 @@ out:
         return r;
 }
 
+void engine_net_record_clear(json_t *rec)
+{
+        json_t *settings = json_object_get(rec, "NetworkSettings"), *ep;
+        const char *name;
+
+        if (!json_is_object(settings))
+                return;
+        json_object_foreach(json_object_get(settings, "Networks"), name, ep) endpoint_clear(ep);
+        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
+                json_object_set_new(settings, top_keys[i],
+                                    str_eq(top_keys[i], "IPPrefixLen") ? json_integer(0) : json_string(""));
+        json_object_set_new(settings, "Ports", json_object());
+        json_object_set_new(settings, "SandboxKey", json_string(""));
+}
+
 void engine_net_cancel(engine_t *e, const char *id, engine_net_setup_t *s)
 {
         cell_error_t ignored = {0};
@@ -938,7 +953,7 @@ static char *ending_file(engine_t *e, const char *id)
  * interfaces with it: DEL without one releases the address and the rest,
  * and waits for no interface's removal), then FILE goes, then the
  * record's addresses. */
-static void teardown(engine_t *e, const char *id, json_t *a, const char *file)
+static void teardown(engine_t *e, const char *id, json_t *a, const char *file, bool record)
 {
         json_t *ep;
         const char *name;
@@ -957,6 +972,8 @@ static void teardown(engine_t *e, const char *id, json_t *a, const char *file)
         unlink(file);
         if (ports)
                 engine_firewall_portmap_gc();
+        if (!record)
+                return;
         json_object_foreach(json_object_get(a, "networks"), name, ep) json_object_del(ep, "result");
         record_endpoints(e, id, a, &ignored);
 }
@@ -990,12 +1007,12 @@ void engine_net_end(engine_t *e, const char *id, bool wait_ending)
                         nanosleep(&ts, NULL);
                 }
                 if ((a = read_json(ef))) {
-                        teardown(e, id, a, ef);
+                        teardown(e, id, a, ef, true);
                         json_decref(a);
                 }
         }
         if ((a = read_json(af))) {
-                teardown(e, id, a, af);
+                teardown(e, id, a, af, true);
                 json_decref(a);
         } else {
                 unlink(af);
@@ -1037,7 +1054,7 @@ void engine_net_release(engine_t *e, const char *id)
                 if (fork() != 0)
                         _exit(0);
                 if ((a = read_json(ef))) {
-                        teardown(e, id, a, ef);
+                        teardown(e, id, a, ef, false);
                         json_decref(a);
                 } else {
                         unlink(ef);

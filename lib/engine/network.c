@@ -288,12 +288,13 @@ static json_t *record_new(const char *name, const char *driver, const char *id)
 
 static int next_bridge(engine_t *e, char *buf, size_t n, cell_error_t *err)
 {
-        for (int i = 0; i < 1000; i++) {
+        /* cell0 is the default bridge's. */
+        for (int i = 1; i < 1000; i++) {
                 snprintf(buf, n, "cell%d", i);
                 if (!bridge_taken(e, buf))
                         return 0;
         }
-        return cell_error_plain(err, ENOSPC, "no free bridge name (cell0 to cell999 are taken)");
+        return cell_error_plain(err, ENOSPC, "no free bridge name (cell1 to cell999 are taken)");
 }
 
 /* The predefined networks, made the first time they are asked for. */
@@ -318,18 +319,14 @@ static int predefined(engine_t *e, const char *name, json_t **ret, cell_error_t 
         if (!rec)
                 return cell_error_set(err, ENOMEM, "network");
         if (str_eq(name, "bridge")) {
-                char br[IFNAMSIZ];
+                /* The host's one default bridge, whatever the root: cell0
+                 * on 10.87.0.0/16, as docker0 is docker's (its addresses
+                 * are leased host-wide: NET_STATE_DIR). */
+                const char *br = DEFAULT_BRIDGE;
                 cidr_t c = {.addr = (DEFAULT_SUBNET_A << 24) | (DEFAULT_SUBNET_B << 16), .prefix = 16};
                 _cleanup_free_ char *net = NULL, *gw = NULL, *subnet = NULL;
                 json_t *o = json_object_get(rec, "Options");
 
-                /* cell0 unless another root has it now. */
-                if (next_bridge(e, br, sizeof(br), err) < 0) {
-                        json_decref(rec);
-                        return -1;
-                }
-                for (int k = 0; k < 8 && subnet_taken(e, c); k++)
-                        c.addr += 1u << 16;
                 net = net_ip_str(c.addr);
                 gw = net_ip_str(c.addr + 1);
                 subnet = str_printf("%s/%d", net ? net : "", c.prefix);
@@ -434,14 +431,16 @@ const char *net_gateway_of(json_t *rec)
 
 /* ---- activation: a network's firewall rules ---- */
 
-static char *active_marker(engine_t *e, const char *name)
+/* Bridges, their addresses and their rules are the host's, not a root's:
+ * what says they are set up lives in NET_STATE_DIR, by bridge name. */
+static char *active_marker(json_t *rec)
 {
-        return str_printf("%s/networks/active/%s", e->run_root, name);
+        return str_printf("%s/active/%s", NET_STATE_DIR, net_bridge_of(rec));
 }
 
 int net_activate(engine_t *e, json_t *rec, cell_error_t *err)
 {
-        _cleanup_free_ char *m = active_marker(e, jstr(rec, "Name")), *dir = NULL;
+        _cleanup_free_ char *m = active_marker(rec), *dir = NULL;
 
         if (!m)
                 return cell_error_set(err, ENOMEM, "network");
@@ -450,7 +449,7 @@ int net_activate(engine_t *e, json_t *rec, cell_error_t *err)
         if (engine_firewall_add(net_bridge_of(rec), net_subnet_of(rec),
                                 json_is_true(json_object_get(rec, "Internal")), err) < 0)
                 return -1;
-        dir = str_printf("%s/networks/active", e->run_root);
+        dir = str_printf("%s/active", NET_STATE_DIR);
         if (!dir || fs_mkdir_p(dir, 0700, err) < 0)
                 return -1;
         return fs_write_replace(m, "", 0, 0600, err);
@@ -474,14 +473,30 @@ static void bridge_delete(const char *br)
 
 char *net_cni_name(json_t *rec)
 {
-        return str_printf("cell-%s", jstr(rec, "Name"));
+        /* Unique on the host: two roots may each have a network "n1"
+         * (dnsname's and host-local's state go by this name). */
+        if (str_eq(jstr(rec, "Name"), "bridge"))
+                return strdup("cell-bridge");
+        return str_printf("cell-%.12s", jstr(rec, "Id"));
+}
+
+/* Whether anything is attached to BRIDGE now, from any root. */
+bool net_bridge_busy(const char *bridge)
+{
+        _cleanup_free_ char *p = str_printf("/sys/class/net/%s/brif", bridge);
+        _cleanup_closedir_ DIR *d = p ? opendir(p) : NULL;
+        struct dirent *de;
+
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        return true;
+        return false;
 }
 
 /* Take a network off the host: rules, bridge, leases, dnsname's files. */
 static int deactivate(engine_t *e, json_t *rec, cell_error_t *err)
 {
-        _cleanup_free_ char *m = active_marker(e, jstr(rec, "Name")), *cn = net_cni_name(rec), *ipam = NULL,
-                            *dns = NULL;
+        _cleanup_free_ char *m = active_marker(rec), *cn = net_cni_name(rec), *ipam = NULL, *dns = NULL;
 
         if (!m || !cn)
                 return cell_error_set(err, ENOMEM, "network");
@@ -490,7 +505,7 @@ static int deactivate(engine_t *e, json_t *rec, cell_error_t *err)
         if (engine_firewall_remove(net_bridge_of(rec), err) < 0)
                 return -1;
         bridge_delete(net_bridge_of(rec));
-        ipam = str_printf("%s/networks/ipam/%s", e->run_root, cn);
+        ipam = str_printf("%s/ipam/%s", NET_STATE_DIR, cn);
         dns = str_printf("/run/containers/cni/dnsname/%s", cn);
         if (ipam)
                 fs_rm_rf(ipam, NULL);
@@ -819,7 +834,7 @@ int engine_network_prune(engine_t *e, char ***ret_removed, cell_error_t *err)
                 if (is_predefined(name)) {
                         /* An unused default bridge comes off the host; the
                          * next container on it puts it back. */
-                        if (str_eq(name, "bridge") && !has_endpoints(e, name))
+                        if (str_eq(name, "bridge") && !has_endpoints(e, name) && !net_bridge_busy(DEFAULT_BRIDGE))
                                 (void)deactivate(e, rec, &e1);
                         continue;
                 }

@@ -82,6 +82,10 @@ int engine_net_begin(engine_t *e, const char *id, json_t *rec, engine_net_setup_
  * Frees S. */
 int engine_net_finish(engine_t *e, const char *id, engine_net_setup_t *s, cell_error_t *err);
 
+/* A record's NetworkSettings as docker has them for a container that does
+ * not run: endpoints without addresses, no ports. */
+void engine_net_record_clear(json_t *rec);
+
 /* A setup begun and not wanted (NULL: nothing): waited for and undone. */
 void engine_net_cancel(engine_t *e, const char *id, engine_net_setup_t *s);
 

@@ -10,6 +10,12 @@
 #include "container.h"
 #include "error.h"
 
+/* Host-wide network state (the bridges are the host's): the address
+ * leases (host-local's dataDir, ipam/<cni name>) and which bridges have
+ * their rules (active/<bridge>). Volatile, as the bridges are. */
+#define NET_STATE_DIR "/run/cell-networks"
+#define DEFAULT_BRIDGE "cell0"
+
 /* The search domain of names on user networks (dnsname's domainName). */
 #define DNS_DOMAIN "dns.cell"
 
@@ -42,3 +48,5 @@ char *net_attached_file(engine_t *e, const char *id);
 json_t *net_attached_all(engine_t *e);
 
 bool net_container_running(engine_t *e, const char *id);
+/* Whether an interface is attached to BRIDGE (from any root). */
+bool net_bridge_busy(const char *bridge);

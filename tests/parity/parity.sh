@@ -35,9 +35,11 @@
 # and runs of two or more blanks (table columns are padded to the widest,
 # masked, cell) collapse to two.
 #
-# Docker's network: dockerd runs with --bridge=none, so docker's default
-# network ("default" -> bridge) has no bridge to attach to and a container gets
-# only a loopback interface, as cell's do; no case needs `--network none`.
+# Docker's network: dockerd runs with --bridge=none (nothing of the host's
+# networking touched), so docker's default network has no bridge to attach to
+# and a container gets only a loopback interface, where cell's gets an address
+# on cell0: a case that shows the network (/etc/hosts) says `--network none`
+# on both sides. tests/system/network*.bats test the bridge.
 
 set -u
 
