@@ -36,14 +36,16 @@ setup() {
 }
 
 @test "network: a PostgreSQL image built by cell, run -d -p 55432:5432, answers the host's psql on 127.0.0.1" {
-        local i
+        local deadline
         run -0 "$CELL" image base debian
         run -0 "$CELL" build -q -t localhost/postgres:test "$REPO_ROOT/tests/system/postgres"
         run -0 "$CELL" run -d --name pg -p 55432:5432 -e POSTGRES_PASSWORD=cell-test localhost/postgres:test
         export PGPASSWORD=cell-test PGCONNECT_TIMEOUT=2
-        for i in $(seq 1 300); do
-                run psql -h 127.0.0.1 -p 55432 -U postgres -tAc 'select 41+1'
-                [ "$status" -eq 0 ] && break
+        # 60 s by the clock: a try can take seconds (a connect with no answer).
+        deadline=$((SECONDS + 60))
+        while :; do
+                run psql -X -h 127.0.0.1 -p 55432 -U postgres -tAc 'select 41+1'
+                [ "$status" -eq 0 ] || [ "$SECONDS" -ge "$deadline" ] && break
                 sleep 0.2
         done
         if [ "$status" -ne 0 ]; then
@@ -53,7 +55,7 @@ setup() {
         assert_equal "$status" 0
         assert_equal "$output" 42
         # The password is checked: the published port is not a way around it.
-        PGPASSWORD=wrong run psql -h 127.0.0.1 -p 55432 -U postgres -tAc 'select 1'
+        PGPASSWORD=wrong run psql -X -h 127.0.0.1 -p 55432 -U postgres -tAc 'select 1'
         assert_equal "$status" 2
         assert_output_contains "password authentication failed"
         run -0 "$CELL" stop pg
