@@ -31,8 +31,10 @@
 #           iptables rules, its chains (when they were not there before) and
 #           the bridge are removed then. Its start is not timed.
 #   cell    build/cli/cell (or $CELL): the cached storage root and a run root
-#           under the work directory; the default network is cell's bridge (CNI
-#           bridge + host-local + portmap).
+#           under the work directory; the default network is cell's bridge
+#           (cell0 on 10.87.0.0/16, the host's, shared by every root; CNI bridge
+#           + host-local, portmap for published ports, no userland proxy). It
+#           is left up at the end, as docker0 is.
 #
 # The measures (wall time with bash's $EPOCHREALTIME around the client's process):
 # a. `run --rm busybox true` on the default (bridge) network and with
@@ -196,8 +198,15 @@ EXPOSE 5201
 ENTRYPOINT ["iperf3"]
 EOF
 # A cached build is a no-op; a new Dockerfile or base is built once.
-t cell build -q -t "$iperf_img" "$work/iperf3" >/dev/null
-t cell build -q -t "$pg_img" "$project/tests/system/postgres" >/dev/null
+build_img() { # IMAGE DIR — its warnings shown only when it fails
+        if ! t cell build -q -t "$1" "$2" >/dev/null 2>"$work/build.err"; then
+                cat "$work/build.err" >&2
+                say "cell build of $1 failed"
+                exit 1
+        fi
+}
+build_img "$iperf_img" "$work/iperf3"
+build_img "$pg_img" "$project/tests/system/postgres"
 version[cell]=$("$cell" --version | head -n 1 | sed 's/^cell version //')
 
 tarball() { # IMAGE -> path of its `cell save` tarball in the cache, made once per image id
