@@ -132,9 +132,17 @@ static json_t *ps_row(engine_t *e, json_t *rec, bool no_trunc)
                             *running_for = ago(jstr(rec, "Created")), *mounts = mounts_of(rec, no_trunc);
         const char *id = jstr(rec, "Id"), *name = jstr(rec, "Name");
         json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
-        _cleanup_free_ char *label_str = NULL, *created = NULL;
+        _cleanup_free_ char *label_str = NULL, *created = NULL, *networks = NULL;
+        json_t *settings = json_object_get(rec, "NetworkSettings");
+        _cleanup_free_ char *ports = cli_ports_string(json_object_get(settings, "Ports"));
+        _cleanup_strv_ char **net_names = NULL;
         const char *k;
         json_t *v;
+
+        /* docker's .Networks: the names, sorted, joined with ",". */
+        json_object_foreach(json_object_get(settings, "Networks"), k, v) strv_push(&net_names, k);
+        strv_sort(net_names, strv_length(net_names));
+        networks = net_names ? strv_join(net_names, ",") : strdup("");
 
         label_str = strdup("");
         json_object_foreach(labels, k, v)
@@ -165,11 +173,12 @@ static json_t *ps_row(engine_t *e, json_t *rec, bool no_trunc)
                 jstr(json_object_get(rec, "Config"), "Image") ? jstr(json_object_get(rec, "Config"), "Image")
                                                               : "",
                 "Command", cmd ? cmd : "", "CreatedAt", created ? created : "", "RunningFor",
-                running_for ? running_for : "", "Ports", "", "Status", status ? status : "", "State",
+                running_for ? running_for : "", "Ports", ports ? ports : "", "Status", status ? status : "",
+                "State",
                 jstr(json_object_get(rec, "State"), "Status") ? jstr(json_object_get(rec, "State"), "Status")
                                                               : "",
                 "Names", name ? (name[0] == '/' ? name + 1 : name) : "", "Labels", label_str ? label_str : "",
-                "Mounts", mounts ? mounts : "", "Networks", "");
+                "Mounts", mounts ? mounts : "", "Networks", networks ? networks : "");
 }
 
 static bool filter_match(json_t *rec, json_t *row, char *const *filters)
@@ -221,9 +230,8 @@ static size_t utf8_width(const char *s, size_t n)
         return w;
 }
 
-/* Lines of tab-separated cells aligned as docker's tabwriter (minimum width
- * 10, padding 3, blanks); the text after a line's last tab is not padded. */
-static void print_tabbed(char *const *lines)
+/* The text after a line's last tab is not padded. */
+void cli_print_tabbed(char *const *lines)
 {
         size_t width[32] = {0};
 
@@ -279,7 +287,7 @@ static void print_table(json_t *rows, const char *const *cols, const char *const
                 }
                 strv_push(&lines, line ? line : "");
         }
-        print_tabbed(lines);
+        cli_print_tabbed(lines);
 }
 
 /* --format "table ...": a header from the same template over the columns'
@@ -320,7 +328,7 @@ static int print_custom_table(json_t *rows, const char *format, cell_error_t *er
                         return -1;
                 strv_push(&lines, out);
         }
-        print_tabbed(lines);
+        cli_print_tabbed(lines);
         return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "container.h"
 #include "copy.h"
 #include "dockeropt.h"
+#include "image_cmds.h"
 #include "imagecommit.h"
 #include "layers.h"
 #include "lifecycle.h"
@@ -741,9 +742,11 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv);
 int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
 {
         _cleanup_engine_ engine_t *e = NULL;
+        _cleanup_strv_ char **lines = NULL;
         cell_error_t err = {0};
         char cid[ENGINE_ID_LEN + 1];
         json_t *rec = NULL;
+        int r;
 
         if (argc < 2 || argc > 3) {
                 fprintf(stderr, "cell port: \"cell port\" requires at least 1 and at most 2 arguments.\n");
@@ -751,13 +754,22 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
         }
         if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
                 return daemon_error(&err);
-        /* No container publishes a port yet (networking comes later). */
-        if (argc == 3) {
-                fprintf(stderr, "Error: No public port '%s' published for %s\n", argv[2], name_of(rec));
-                json_decref(rec);
+        r = cli_port_lines(json_object_get(json_object_get(rec, "NetworkSettings"), "Ports"),
+                           argc == 3 ? argv[2] : NULL, &lines);
+        json_decref(rec);
+        if (r == -EINVAL) {
+                fprintf(stderr, "Error: invalid port '%s'\n", argv[2]);
                 return 1;
         }
-        json_decref(rec);
+        if (r < 0) {
+                /* docker names the port with its protocol and the
+                 * container as it was given. */
+                fprintf(stderr, "Error: No public port '%s%s' published for %s\n", argv[2],
+                        strchr(argv[2], '/') ? "" : "/tcp", argv[1]);
+                return 1;
+        }
+        for (size_t i = 0; lines && lines[i]; i++)
+                printf("%s\n", lines[i]);
         return 0;
 }
 

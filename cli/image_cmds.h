@@ -55,6 +55,25 @@ int img_prune(const cli_global_t *g, bool all, uint64_t *ret_bytes, bool *ret_an
  * prune commands' "Total reclaimed space:". */
 int cmd_system_prune(const cli_global_t *g, int argc, char **argv);
 void cli_prune_size(uint64_t bytes, char *buf, size_t n);
+/* docker's prompt ("... [y/N] "): true when the answer is yes. */
+bool cli_confirm(const char *warning);
+/* "k=v" (or "k": an empty value) into obj. */
+void cli_put_kv(json_t *obj, const char *kv);
+
+/* engine_info_cmds.c: lines of tab-separated cells aligned as docker's
+ * tabwriter (minimum width 10, padding 3, blanks). */
+void cli_print_tabbed(char *const *lines);
+
+/* network_cmds.c: remove the unused networks, printing docker's "Deleted
+ * Networks:" block (ret_any: whether it printed one). */
+int cli_prune_networks(struct engine *e, bool *ret_any, cell_error_t *err);
+/* docker ps's PORTS of NetworkSettings.Ports ("0.0.0.0:8080->80/tcp,
+ * 443/tcp"); NULL only without memory. */
+char *cli_ports_string(json_t *ports);
+/* docker port's lines ("80/tcp -> 0.0.0.0:8080"), sorted; with PORT
+ * ("80", "80/udp") only its bindings ("0.0.0.0:8080"): -ENOENT when it
+ * has none, -EINVAL when PORT is no port. */
+int cli_port_lines(json_t *ports, const char *port, char ***ret);
 
 /* go-units' HumanSizeWithPrecision(size, 3): "4.27MB". */
 void img_human_size(int64_t size, char *buf, size_t n);

@@ -146,6 +146,7 @@ static const cli_command_t engine_commands[] = {
         {"container", cmd_from_engine_module, CLI_SEAL_NEVER,
          "container commands (ls, rm, inspect, prune, ...)"},
         {"volume", cmd_from_engine_module, CLI_SEAL_NEVER, "manage volumes"},
+        {"network", cmd_from_engine_module, CLI_SEAL_NEVER, "manage networks"},
         {"cp", cmd_from_engine_module, CLI_SEAL_NEVER, "copy files between a container and the host"},
         {"commit", cmd_from_engine_module, CLI_SEAL_NEVER, "make an image from a container's changes"},
         {"top", cmd_from_engine_module, CLI_SEAL_NEVER, "show the processes of a container"},

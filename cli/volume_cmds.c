@@ -44,8 +44,7 @@ void cli_prune_size(uint64_t bytes, char *buf, size_t n)
         snprintf(buf, n, "%.4g%s", v, units[i]);
 }
 
-/* docker's prompt; true when the answer is yes. */
-static bool confirm(const char *warning)
+bool cli_confirm(const char *warning)
 {
         char answer[16] = "";
 
@@ -54,8 +53,7 @@ static bool confirm(const char *warning)
         return fgets(answer, sizeof(answer), stdin) && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
-/* "k=v" (or "k": an empty value) into obj. */
-static void put_kv(json_t *obj, const char *kv)
+void cli_put_kv(json_t *obj, const char *kv)
 {
         const char *eq = strchr(kv, '=');
         _cleanup_free_ char *key = eq ? strndup(kv, (size_t)(eq - kv)) : strdup(kv);
@@ -89,13 +87,13 @@ static int volume_create(engine_t *e, int argc, char **argv)
                         name = p.value;
                         break;
                 case 2:
-                        put_kv(labels, p.value);
+                        cli_put_kv(labels, p.value);
                         break;
                 case 3:
                         driver = p.value;
                         break;
                 case 4:
-                        put_kv(options, p.value);
+                        cli_put_kv(options, p.value);
                         break;
                 default:
                         break;
@@ -462,7 +460,7 @@ static int volume_prune(engine_t *e, int argc, char **argv)
                 return 1;
         }
         if (!force &&
-            !confirm("WARNING! This will remove all local volumes not used by at least one container."))
+            !cli_confirm("WARNING! This will remove all local volumes not used by at least one container."))
                 return 0;
         if (prune_volumes(e, &bytes, &any, &err) < 0)
                 rc = daemon_error(&err);
@@ -544,7 +542,7 @@ int cmd_engine_container_prune(const cli_global_t *g, int argc, char **argv)
                 fprintf(stderr, "cell container prune: \"container prune\" accepts no arguments.\n");
                 return 1;
         }
-        if (!force && !confirm("WARNING! This will remove all stopped containers."))
+        if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
                 return 0;
         if (cli_open_engine(g, &e, &err) < 0)
                 return daemon_error(&err);
@@ -555,8 +553,9 @@ int cmd_engine_container_prune(const cli_global_t *g, int argc, char **argv)
         return rc;
 }
 
-/* system prune: stopped containers, then (--volumes) the volumes no
- * container names any more, then dangling images (-a: every image no
+/* system prune: stopped containers, then the networks no container
+ * names, then (--volumes) the volumes no container names any more, then
+ * dangling images (-a: every image no
  * container was made from) — in that order, so what the removed
  * containers held goes in the same run, as docker's does. */
 int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
@@ -591,12 +590,13 @@ int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
         }
         if (!force) {
                 _cleanup_free_ char *warning =
-                        str_printf("WARNING! This will remove:\n  - all stopped containers\n%s  - %s\n",
+                        str_printf("WARNING! This will remove:\n  - all stopped containers\n"
+                                   "  - all networks not used by at least one container\n%s  - %s\n",
                                    volumes ? "  - all volumes not used by at least one container\n" : "",
                                    all ? "all images without at least one container associated to them"
                                        : "all dangling images");
 
-                if (!confirm(warning ? warning : "WARNING! This will remove unused data."))
+                if (!cli_confirm(warning ? warning : "WARNING! This will remove unused data."))
                         return 0;
         }
         if (cli_open_engine(g, &e, &err) < 0)
@@ -604,6 +604,11 @@ int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
         if (prune_containers(e, &bytes, &any, &err) < 0)
                 rc = daemon_error(&err);
         total += bytes;
+        if (any)
+                printf("\n");
+        cell_error_clear(&err);
+        if (cli_prune_networks(e, &any, &err) < 0)
+                rc = daemon_error(&err);
         if (any)
                 printf("\n");
         if (volumes) {
