@@ -221,7 +221,8 @@ int engine_firewall_remove(const char *bridge, cell_error_t *err)
                 _cleanup_free_ char *needle = str_printf(" -i %s ", bridge);
 
                 if (needle && table_of(saved, "filter", &t, &end))
-                        for (const char *l = t; l && l < end; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+                        for (const char *l = t; l && l < end;
+                             l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
                                 const char *e = strchr(l, '\n');
                                 size_t n = e ? (size_t)(e - l) : strlen(l);
 

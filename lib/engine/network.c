@@ -304,6 +304,9 @@ static int predefined(engine_t *e, const char *name, json_t **ret, cell_error_t 
         _cleanup_free_ char *id = NULL;
         json_t *rec;
 
+        /* Made already: no lock (readers never see half a record). */
+        if (record_read(e, name, ret, NULL) == 0)
+                return 0;
         lock = net_lock(e, LOCK_EX, err);
         if (lock < 0)
                 return -1;
@@ -823,9 +826,15 @@ int engine_network_prune(engine_t *e, char ***ret_removed, cell_error_t *err)
         all = net_attached_all(e);
         json_object_foreach(all, cid, a) if (!net_container_running(e, cid)) engine_net_end(e, cid, true);
         json_decref(all);
-        lock = net_lock(e, LOCK_EX, err);
-        if (lock < 0 || engine_network_list(e, &list, err) < 0)
+        /* The list first: it may make the predefined networks, under the
+         * lock (a second flock of it here would wait for ourselves). */
+        if (engine_network_list(e, &list, err) < 0)
                 return -1;
+        lock = net_lock(e, LOCK_EX, err);
+        if (lock < 0) {
+                json_decref(list);
+                return -1;
+        }
         json_array_foreach(list, i, rec)
         {
                 const char *name = jstr(rec, "Name");
@@ -834,7 +843,8 @@ int engine_network_prune(engine_t *e, char ***ret_removed, cell_error_t *err)
                 if (is_predefined(name)) {
                         /* An unused default bridge comes off the host; the
                          * next container on it puts it back. */
-                        if (str_eq(name, "bridge") && !has_endpoints(e, name) && !net_bridge_busy(DEFAULT_BRIDGE))
+                        if (str_eq(name, "bridge") && !has_endpoints(e, name) &&
+                            !net_bridge_busy(DEFAULT_BRIDGE))
                                 (void)deactivate(e, rec, &e1);
                         continue;
                 }

@@ -13,7 +13,7 @@
 /* Host-wide network state (the bridges are the host's): the address
  * leases (host-local's dataDir, ipam/<cni name>) and which bridges have
  * their rules (active/<bridge>). Volatile, as the bridges are. */
-#define NET_STATE_DIR "/run/cell-networks"
+#define NET_STATE_DIR  "/run/cell-networks"
 #define DEFAULT_BRIDGE "cell0"
 
 /* The search domain of names on user networks (dnsname's domainName). */
