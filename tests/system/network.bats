@@ -71,6 +71,10 @@ host_state() {
         iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | sort
 }
 
+no_dnsmasq() {
+        ! pgrep -f 'dnsmasq.*dnsname/cell-' >/dev/null
+}
+
 state_is_before() {
         diff <(host_state) "$NET_DIR/before"
 }
@@ -98,8 +102,7 @@ eventually() {
         [ -n "$hostip" ] || skip "no global IPv4 address on the host"
         run -0 c run --rm localhost/net:1 ping -c1 -W2 "$hostip"
         assert_output_contains "1 packets received"
-        run -0 c inspect -f '{{.HostConfig.NetworkMode}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' \
-                "$(c create localhost/net:1 true)"
+        run -0 bash -c "$CELL inspect \$($CELL create localhost/net:1 true) | jq -r '.[0] | .HostConfig.NetworkMode + \" \" + (.NetworkSettings.Networks | keys | join(\",\"))'"
         assert_equal "$output" "default bridge"
 }
 
@@ -114,7 +117,7 @@ eventually() {
         assert_output_contains "search dns.cell"
         # Not from the default bridge: another network, isolated.
         local ip
-        ip=$(c inspect -f '{{(index .NetworkSettings.Networks "appnet").IPAddress}}' db)
+        ip=$(c inspect db | jq -r '.[0].NetworkSettings.Networks.appnet.IPAddress')
         [[ "$ip" == 10.86.* ]]
         run c run --rm localhost/net:1 sh -c "nc -w 2 $ip 8080 </dev/null && echo reached"
         assert_output_not_contains "reached"
@@ -143,7 +146,7 @@ eventually() {
         # -P: every exposed port on a port the kernel picked.
         run -0 c run -d --name pub --expose 8080 -P localhost/net:1 httpd -f -p 8080 -h /www
         local hp
-        hp=$(c inspect -f '{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostPort}}' pub)
+        hp=$(c inspect pub | jq -r '.[0].NetworkSettings.Ports["8080/tcp"][0].HostPort')
         [ "$hp" -gt 0 ]
         run -0 eventually curl -fsS -m 2 "http://127.0.0.1:$hp/index.html"
         assert_equal "$output" "served-by-cell"
@@ -221,13 +224,13 @@ eventually() {
         local port=$((20000 + RANDOM % 20000))
         run -0 c network create n1
         run -0 c network create --internal n2
-        run -0 c run -d --name a --network n1 -p "$port:8080" localhost/net:1 httpd -f -p 8080 -h /www
-        run -0 c run -d --name b --network n2 localhost/net:1 sleep 100
-        run -0 c run -d --name d -p "$((port + 1)):80/udp" localhost/net:1 sleep 100
-        run -0 c network connect n2 a
-        run -0 c exec a ip -o link
+        run -0 c run -d --name ca --network n1 -p "$port:8080" localhost/net:1 httpd -f -p 8080 -h /www
+        run -0 c run -d --name cb --network n2 localhost/net:1 sleep 100
+        run -0 c run -d --name cd -p "$((port + 1)):80/udp" localhost/net:1 sleep 100
+        run -0 c network connect n2 ca
+        run -0 c exec ca ip -o link
         assert_output_contains "eth1"
-        run -0 c rm -f a b d
+        run -0 c rm -f ca cb cd
         run -0 c network rm n1 n2
         run -0 c network prune -f
         run eventually state_is_before
@@ -237,6 +240,7 @@ eventually() {
         }
         run -0 bash -c "ls /run/cell-networks/ipam/*/ 2>/dev/null | grep -c '^[0-9]' || true"
         assert_equal "$output" 0
-        run -0 bash -c "pgrep -f 'dnsmasq.*cell-' || true"
-        assert_equal "$output" ""
+        # dnsname stops a network's dnsmasq with its last container.
+        run eventually no_dnsmasq
+        assert_success
 }
