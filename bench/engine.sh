@@ -7,8 +7,8 @@
 # The image: `cell image base busybox` (localhost/busybox:latest, busybox-static),
 # saved with `cell save` and loaded into docker (`docker load`) and podman
 # (`podman load`), so all three run the same layer. Every container gets
-# `--network none`: cell has no bridge network yet, so docker and podman are asked
-# for the same bare network namespace (no veth, no bridge, no iptables).
+# `--network none`: the bare cost of a container; the bridge network's is
+# bench/network.sh's (every tool gets the same bare network namespace here).
 #
 # The peers:
 #   docker  a private dockerd started by this script (Debian's docker.io: its own
