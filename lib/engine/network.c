@@ -441,19 +441,48 @@ static char *active_marker(json_t *rec)
         return str_printf("%s/active/%s", NET_STATE_DIR, net_bridge_of(rec));
 }
 
+/* NET_STATE_DIR/.lock: the host's rules change one command at a time
+ * (two first containers at once would each add the FORWARD jump). */
+static int host_lock(cell_error_t *err)
+{
+        _cleanup_free_ char *dir = str_printf("%s/active", NET_STATE_DIR),
+                            *p = str_printf("%s/.lock", NET_STATE_DIR);
+        int fd;
+
+        if (!dir || !p)
+                return cell_error_set(err, ENOMEM, "network");
+        if (fs_mkdir_p(dir, 0700, err) < 0)
+                return -1;
+        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", p);
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        int r = cell_error_errno(err, "flock %s", p);
+
+                        close(fd);
+                        return r;
+                }
+        return fd;
+}
+
 int net_activate(engine_t *e, json_t *rec, cell_error_t *err)
 {
-        _cleanup_free_ char *m = active_marker(rec), *dir = NULL;
+        _cleanup_free_ char *m = active_marker(rec);
+        _cleanup_close_ int lock = -1;
 
         if (!m)
                 return cell_error_set(err, ENOMEM, "network");
+        /* Once per boot and bridge: the usual answer costs a stat. */
+        if (fs_exists(m))
+                return 0;
+        lock = host_lock(err);
+        if (lock < 0)
+                return -1;
         if (fs_exists(m))
                 return 0;
         if (engine_firewall_add(net_bridge_of(rec), net_subnet_of(rec),
                                 json_is_true(json_object_get(rec, "Internal")), err) < 0)
-                return -1;
-        dir = str_printf("%s/active", NET_STATE_DIR);
-        if (!dir || fs_mkdir_p(dir, 0700, err) < 0)
                 return -1;
         return fs_write_replace(m, "", 0, 0600, err);
 }
@@ -500,9 +529,13 @@ bool net_bridge_busy(const char *bridge)
 static int deactivate(engine_t *e, json_t *rec, cell_error_t *err)
 {
         _cleanup_free_ char *m = active_marker(rec), *cn = net_cni_name(rec), *ipam = NULL, *dns = NULL;
+        _cleanup_close_ int lock = -1;
 
         if (!m || !cn)
                 return cell_error_set(err, ENOMEM, "network");
+        lock = host_lock(err);
+        if (lock < 0)
+                return -1;
         if (!str_eq(jstr(rec, "Driver"), "bridge"))
                 return 0;
         if (engine_firewall_remove(net_bridge_of(rec), err) < 0)
@@ -612,6 +645,14 @@ int engine_network_create(engine_t *e, const engine_network_create_req_t *req, j
                 json_object_update(json_object_get(rec, "Options"), req->options);
         json_object_set_new(json_object_get(rec, "Options"), "com.docker.network.bridge.name",
                             json_string(br));
+        /* A marker a bridge of this name left (its rules since removed by
+         * hand, say) must not stand for this network's rules. */
+        {
+                _cleanup_free_ char *m = active_marker(rec);
+
+                if (m)
+                        unlink(m);
+        }
         if (record_write(e, rec, err) < 0 || net_activate(e, rec, err) < 0) {
                 _cleanup_free_ char *p = net_file(e, req->name);
 
@@ -781,6 +822,22 @@ static void wait_ending(engine_t *e)
         }
 }
 
+/* Whether BRIDGE is left with no interface within 2 s: the host ends of
+ * the veths of containers that just ended go when the kernel has cleaned
+ * up their namespaces, a moment after. A container of another root still
+ * on it keeps it busy. */
+static bool bridge_settles(const char *bridge)
+{
+        for (int i = 0; i < 200; i++) {
+                struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+
+                if (!net_bridge_busy(bridge))
+                        return true;
+                nanosleep(&ts, NULL);
+        }
+        return false;
+}
+
 static int remove_locked(engine_t *e, json_t *rec, cell_error_t *err)
 {
         _cleanup_free_ char *p = net_file(e, jstr(rec, "Name"));
@@ -826,6 +883,7 @@ int engine_network_prune(engine_t *e, char ***ret_removed, cell_error_t *err)
         all = net_attached_all(e);
         json_object_foreach(all, cid, a) if (!net_container_running(e, cid)) engine_net_end(e, cid, true);
         json_decref(all);
+        wait_ending(e);
         /* The list first: it may make the predefined networks, under the
          * lock (a second flock of it here would wait for ourselves). */
         if (engine_network_list(e, &list, err) < 0)
@@ -844,7 +902,7 @@ int engine_network_prune(engine_t *e, char ***ret_removed, cell_error_t *err)
                         /* An unused default bridge comes off the host; the
                          * next container on it puts it back. */
                         if (str_eq(name, "bridge") && !has_endpoints(e, name) &&
-                            !net_bridge_busy(DEFAULT_BRIDGE))
+                            bridge_settles(DEFAULT_BRIDGE))
                                 (void)deactivate(e, rec, &e1);
                         continue;
                 }
