@@ -40,6 +40,12 @@ if [ "$(id -u)" -eq 0 ]; then
         b_skip=$(grep -cE '^ok .*# skip' "$log/bats.tap" | tr -d ' ')
         b_fail=$(grep -cE '^not ok ' "$log/bats.tap" | tr -d ' ')
         passed=$((passed + b_ok - b_skip)) skipped=$((skipped + b_skip)) failed=$((failed + b_fail))
+        # The default bridge the tests' containers shared (cell0 is the
+        # host's and stays up after them, as docker0 does): taken down with
+        # its rules, now that nothing is on it.
+        t=$(mktemp -d)
+        "$root/build/cli/cell" --storage-root "$t/s" --runroot "$t/r" network prune -f >/dev/null 2>&1 || true
+        rm -rf "$t"
 else
         echo "SKIPPED: system tests need root (namespaces, mounts, devices)"
         skipped=$((skipped + 1))

@@ -25,6 +25,8 @@ teardown_file() {
         for id in $("$CELL" ps -aq --no-trunc 2>/dev/null); do
                 "$CELL" rm -f "$id" >/dev/null 2>&1 || true
         done
+        # The default bridge, now unused, off the host.
+        "$CELL" network prune -f >/dev/null 2>&1 || true
         grep -o " $PG_DIR[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
         rm -rf "$PG_DIR" "$CELL_RUNROOT"
 }
