@@ -60,6 +60,160 @@ static json_t *lookup(json_t *data, const char *path, size_t n)
         return v;
 }
 
+/* An argument of an action, at *pp (blanks skipped first): a path
+ * (.A.B), a parenthesized expression with a path after it ((index .A
+ * "k").B), `index X KEY...` (a "string" key of a map, an integer of a
+ * list), a "string" or an integer. *ret is borrowed from data, or a new
+ * value for a literal (*ret_owned). */
+typedef struct term {
+        json_t *v;
+        bool owned;
+} term_t;
+
+static void skip_blanks(const char **pp, const char *e)
+{
+        while (*pp < e && **pp == ' ')
+                (*pp)++;
+}
+
+static int eval_expr(const char **pp, const char *e, json_t *data, term_t *ret, cell_error_t *err);
+
+static int eval_term(const char **pp, const char *e, json_t *data, term_t *ret, cell_error_t *err)
+{
+        const char *p;
+
+        skip_blanks(pp, e);
+        p = *pp;
+        ret->v = NULL;
+        ret->owned = false;
+        if (p >= e)
+                return cell_error_plain(err, EINVAL, "template: missing value");
+        if (*p == '(') {
+                int depth = 0;
+                const char *q = p, *close = NULL;
+
+                for (; q < e; q++) {
+                        if (*q == '"')
+                                for (q++; q < e && *q != '"'; q++)
+                                        ;
+                        else if (*q == '(')
+                                depth++;
+                        else if (*q == ')' && --depth == 0) {
+                                close = q;
+                                break;
+                        }
+                }
+                if (!close)
+                        return cell_error_plain(err, EINVAL, "template: unclosed ( in \"%.*s\"", (int)(e - p),
+                                                p);
+                {
+                        const char *inner = p + 1;
+
+                        if (eval_expr(&inner, close, data, ret, err) < 0)
+                                return -1;
+                }
+                p = close + 1;
+                if (p < e && *p == '.') {
+                        const char *q2 = p;
+
+                        while (q2 < e && *q2 != ' ' && *q2 != ')')
+                                q2++;
+                        if (ret->v) {
+                                json_t *v = lookup(ret->v, p, (size_t)(q2 - p));
+
+                                if (ret->owned) {
+                                        json_incref(v);
+                                        json_decref(ret->v);
+                                }
+                                ret->v = v;
+                        }
+                        p = q2;
+                }
+                *pp = p;
+                return 0;
+        }
+        if (*p == '.') {
+                const char *q = p;
+
+                while (q < e && *q != ' ' && *q != ')')
+                        q++;
+                ret->v = lookup(data, p, (size_t)(q - p));
+                *pp = q;
+                return 0;
+        }
+        if (*p == '"') {
+                const char *q = p + 1;
+
+                while (q < e && *q != '"')
+                        q++;
+                if (q >= e)
+                        return cell_error_plain(err, EINVAL, "template: unterminated string");
+                ret->v = json_stringn(p + 1, (size_t)(q - p - 1));
+                ret->owned = true;
+                *pp = q + 1;
+                return 0;
+        }
+        if ((*p >= '0' && *p <= '9') || *p == '-') {
+                char *end = NULL;
+                long long n = strtoll(p, &end, 10);
+
+                ret->v = json_integer(n);
+                ret->owned = true;
+                *pp = end;
+                return 0;
+        }
+        return cell_error_plain(err, EINVAL, "template: unsupported action \"{{%.*s}}\"", (int)(e - p), p);
+}
+
+/* A term, or `index X KEY...`. */
+static int eval_expr(const char **pp, const char *e, json_t *data, term_t *ret, cell_error_t *err)
+{
+        skip_blanks(pp, e);
+        if ((size_t)(e - *pp) > 6 && strncmp(*pp, "index ", 6) == 0) {
+                term_t x;
+
+                *pp += 6;
+                if (eval_term(pp, e, data, &x, err) < 0)
+                        return -1;
+                for (;;) {
+                        term_t k;
+                        json_t *v = NULL;
+
+                        skip_blanks(pp, e);
+                        if (*pp >= e)
+                                break;
+                        if (eval_term(pp, e, data, &k, err) < 0) {
+                                if (x.owned)
+                                        json_decref(x.v);
+                                return -1;
+                        }
+                        if (json_is_object(x.v) && json_is_string(k.v))
+                                v = json_object_get(x.v, json_string_value(k.v));
+                        else if (json_is_array(x.v) && json_is_integer(k.v) && json_integer_value(k.v) >= 0)
+                                v = json_array_get(x.v, (size_t)json_integer_value(k.v));
+                        else if (x.v && !json_is_null(x.v)) {
+                                if (k.owned)
+                                        json_decref(k.v);
+                                if (x.owned)
+                                        json_decref(x.v);
+                                return cell_error_plain(
+                                        err, EINVAL,
+                                        "template: error calling index: cannot index with this key");
+                        }
+                        if (k.owned)
+                                json_decref(k.v);
+                        if (x.owned) {
+                                json_incref(v);
+                                json_decref(x.v);
+                        }
+                        x.v = v;
+                }
+                *ret = x;
+                return 0;
+        }
+        return eval_term(pp, e, data, ret, err);
+}
+
 static int render_go(buf_t *b, json_t *v);
 
 /* Go's fmt of the values docker's structs hold: a slice as [a b], a map as
@@ -203,7 +357,9 @@ static int render_range(buf_t *b, const char *p, const char *end, json_t *data, 
                 if (action_is(a, e, "range") || action_is(a, e, "if")) {
                         bool is_range = action_is(a, e, "range");
                         const char *path = a + (is_range ? 5 : 2), *after = NULL, *body_end;
+                        term_t rt = {0};
                         json_t *v;
+                        int rr = 0;
 
                         while (path < e && *path == ' ')
                                 path++;
@@ -211,11 +367,17 @@ static int render_range(buf_t *b, const char *p, const char *end, json_t *data, 
                         if (!body_end)
                                 return cell_error_plain(err, EINVAL, "template: no {{end}} for \"{{%.*s}}\"",
                                                         (int)(e - a), a);
-                        if (path >= e || *path != '.')
-                                return cell_error_plain(err, EINVAL,
-                                                        "template: unsupported action \"{{%.*s}}\"",
-                                                        (int)(e - a), a);
-                        v = lookup(data, path, (size_t)(e - path));
+                        {
+                                const char *q = path;
+
+                                if (path >= e)
+                                        return cell_error_plain(err, EINVAL,
+                                                                "template: unsupported action \"{{%.*s}}\"",
+                                                                (int)(e - a), a);
+                                if (eval_expr(&q, e, data, &rt, err) < 0)
+                                        return -1;
+                                v = rt.v;
+                        }
                         if (is_range) {
                                 size_t i;
                                 json_t *el;
@@ -224,14 +386,16 @@ static int render_range(buf_t *b, const char *p, const char *end, json_t *data, 
                                 if (json_is_array(v)) {
                                         json_array_foreach(v, i, el)
                                         {
-                                                if (render_range(b, close + 2, body_end, el, err) < 0)
-                                                        return -1;
+                                                if (rr == 0 &&
+                                                    render_range(b, close + 2, body_end, el, err) < 0)
+                                                        rr = -1;
                                         }
                                 } else if (json_is_object(v)) {
                                         json_object_foreach(v, k, el)
                                         {
-                                                if (render_range(b, close + 2, body_end, el, err) < 0)
-                                                        return -1;
+                                                if (rr == 0 &&
+                                                    render_range(b, close + 2, body_end, el, err) < 0)
+                                                        rr = -1;
                                         }
                                 }
                         } else if (v && !json_is_false(v) && !json_is_null(v) &&
@@ -240,8 +404,12 @@ static int render_range(buf_t *b, const char *p, const char *end, json_t *data, 
                                    !((json_is_array(v) && json_array_size(v) == 0)) &&
                                    !((json_is_object(v) && json_object_size(v) == 0))) {
                                 if (render_range(b, close + 2, body_end, data, err) < 0)
-                                        return -1;
+                                        rr = -1;
                         }
+                        if (rt.owned)
+                                json_decref(rt.v);
+                        if (rr < 0)
+                                return -1;
                         p = after;
                         continue;
                 }
@@ -255,17 +423,34 @@ static int render_range(buf_t *b, const char *p, const char *end, json_t *data, 
                                 while (a < e && *a == ' ')
                                         a++;
                         }
-                        if (a >= e || *a != '.')
+                        if (a >= e || (*a != '.' && *a != '(' && !action_is(a, e, "index")))
                                 return cell_error_plain(err, EINVAL,
                                                         "template: unsupported action \"{{%.*s}}\"",
                                                         (int)(close - open - 2), open + 2);
-                        v = lookup(data, a, (size_t)(e - a));
-                        if (!v && !(e - a == 1)) {
-                                /* Go's template on a map prints <no value>
-                                 * for a missing key. */
-                                buf_add(b, "<no value>", 10);
-                        } else if (render_value(b, v, as_json) < 0) {
-                                return cell_error_set(err, ENOMEM, "template");
+                        {
+                                term_t t;
+                                const char *q = a;
+                                int r = 0;
+
+                                if (eval_expr(&q, e, data, &t, err) < 0)
+                                        return -1;
+                                skip_blanks(&q, e);
+                                if (q < e)
+                                        r = cell_error_plain(err, EINVAL,
+                                                             "template: unsupported action \"{{%.*s}}\"",
+                                                             (int)(close - open - 2), open + 2);
+                                v = t.v;
+                                if (r == 0 && !v && !(e - a == 1)) {
+                                        /* Go's template on a map prints
+                                         * <no value> for a missing key. */
+                                        buf_add(b, "<no value>", 10);
+                                } else if (r == 0 && render_value(b, v, as_json) < 0) {
+                                        r = cell_error_set(err, ENOMEM, "template");
+                                }
+                                if (t.owned)
+                                        json_decref(t.v);
+                                if (r < 0)
+                                        return -1;
                         }
                 }
                 p = close + 2;
