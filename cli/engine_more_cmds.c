@@ -762,10 +762,9 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         if (r < 0) {
-                /* docker names the port with its protocol and the
-                 * container as it was given. */
-                fprintf(stderr, "Error: No public port '%s%s' published for %s\n", argv[2],
-                        strchr(argv[2], '/') ? "" : "/tcp", argv[1]);
+                /* docker names the port and the container as they were
+                 * given ('80', not '80/tcp': tests/parity's case). */
+                fprintf(stderr, "Error: No public port '%s' published for %s\n", argv[2], argv[1]);
                 return 1;
         }
         for (size_t i = 0; lines && lines[i]; i++)

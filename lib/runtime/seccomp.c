@@ -376,8 +376,43 @@ static int seccomp_parse_arg(json_t *a, const char *field, struct scmp_arg_cmp *
  * combine with OR, and profiles are written against runc: cell does the
  * same. Comparisons of distinct arguments stay in one rule, where they
  * combine with AND. */
+/* The rules added so far that compare several arguments at once, by
+ * syscall: libseccomp 2.5.4 never finishes merging two such rules of one
+ * syscall that share an ordered comparison (arg1 <= 9 in both, say; found by
+ * fuzz_seccomp), so that case is refused before libseccomp sees it. */
+typedef struct seccomp_multi {
+        struct {
+                int nr;
+                size_t entry;
+                unsigned int n;
+                struct scmp_arg_cmp cmp[SECCOMP_MAX_ARGS];
+        } * v;
+        size_t n;
+} seccomp_multi_t;
+
+static const struct scmp_arg_cmp *seccomp_multi_shared(const seccomp_multi_t *m, int nr,
+                                                       const struct scmp_arg_cmp *cmp, size_t n_cmp,
+                                                       size_t *ret_entry)
+{
+        for (size_t r = 0; r < m->n; r++) {
+                if (m->v[r].nr != nr)
+                        continue;
+                for (size_t a = 0; a < n_cmp; a++)
+                        for (unsigned int b = 0; b < m->v[r].n; b++) {
+                                const struct scmp_arg_cmp *x = &cmp[a], *y = &m->v[r].cmp[b];
+
+                                if (x->op != SCMP_CMP_EQ && x->arg == y->arg && x->op == y->op &&
+                                    x->datum_a == y->datum_a && x->datum_b == y->datum_b) {
+                                        *ret_entry = m->v[r].entry;
+                                        return x;
+                                }
+                        }
+        }
+        return NULL;
+}
+
 static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint32_t def_action,
-                             bool *uses_notify, cell_error_t *err)
+                             seccomp_multi_t *multi, bool *uses_notify, cell_error_t *err)
 {
         char field[SECCOMP_FIELD_MAX], action_field[SECCOMP_FIELD_MAX], errno_field[SECCOMP_FIELD_MAX];
         _cleanup_free_ struct scmp_arg_cmp *cmp = NULL;
@@ -470,6 +505,33 @@ static int seccomp_add_rules(scmp_filter_ctx ctx, json_t *entry, size_t i, uint3
                                                               field, k, name);
                         }
                 } else {
+                        if (n_cmp >= 2 && n_cmp <= SECCOMP_MAX_ARGS) {
+                                size_t other = 0;
+                                const struct scmp_arg_cmp *same =
+                                        seccomp_multi_shared(multi, nrs[k], cmp, n_cmp, &other);
+                                void *grown;
+
+                                if (same)
+                                        return cell_error_plain(err, EINVAL,
+                                                                "%s[%zu]: \"%s\" has another rule comparing "
+                                                                "several arguments "
+                                                                "(linux.seccomp.syscalls[%zu]) with the same "
+                                                                "ordered comparison of "
+                                                                "argument %u: libseccomp 2.5 cannot compile "
+                                                                "the two (it never "
+                                                                "finishes); write them as one rule, or with "
+                                                                "one comparison each",
+                                                                field, k, name, other, same->arg);
+                                grown = realloc(multi->v, (multi->n + 1) * sizeof(*multi->v));
+                                if (!grown)
+                                        return cell_error_set(err, ENOMEM, "%s", field);
+                                multi->v = grown;
+                                multi->v[multi->n].nr = nrs[k];
+                                multi->v[multi->n].entry = i;
+                                multi->v[multi->n].n = (unsigned int)n_cmp;
+                                memcpy(multi->v[multi->n].cmp, cmp, n_cmp * sizeof(*cmp));
+                                multi->n++;
+                        }
                         r = seccomp_rule_add_array(ctx, action, nrs[k], (unsigned int)n_cmp, cmp);
                         if (r < 0)
                                 return cell_error_set(err, -r, "%s[%zu]: adding the rule for \"%s\"", field,
@@ -719,9 +781,16 @@ int seccomp_compile_cached(json_t *seccomp, const char *cache_dir, seccomp_prog_
 
         if ((r = seccomp_json_array(seccomp, "syscalls", "linux.seccomp.syscalls", &arr, err)) < 0)
                 return r;
-        json_array_foreach(arr, i, v)
         {
-                if ((r = seccomp_add_rules(ctx, v, i, def_action, &uses_notify, err)) < 0)
+                seccomp_multi_t multi = {0};
+
+                json_array_foreach(arr, i, v)
+                {
+                        if ((r = seccomp_add_rules(ctx, v, i, def_action, &multi, &uses_notify, err)) < 0)
+                                break;
+                }
+                free(multi.v);
+                if (r < 0)
                         return r;
         }
 

@@ -117,7 +117,7 @@ eventually() {
         assert_output_contains "search dns.cell"
         # Not from the default bridge: another network, isolated.
         local ip
-        ip=$(c inspect db | jq -r '.[0].NetworkSettings.Networks.appnet.IPAddress')
+        ip=$(c inspect -f '{{(index .NetworkSettings.Networks "appnet").IPAddress}}' db)
         [[ "$ip" == 10.86.* ]]
         run c run --rm localhost/net:1 sh -c "nc -w 2 $ip 8080 </dev/null && echo reached"
         assert_output_not_contains "reached"
@@ -146,7 +146,7 @@ eventually() {
         # -P: every exposed port on a port the kernel picked.
         run -0 c run -d --name pub --expose 8080 -P localhost/net:1 httpd -f -p 8080 -h /www
         local hp
-        hp=$(c inspect pub | jq -r '.[0].NetworkSettings.Ports["8080/tcp"][0].HostPort')
+        hp=$(c inspect -f '{{(index (index .NetworkSettings.Ports "8080/tcp") 0).HostPort}}' pub)
         [ "$hp" -gt 0 ]
         run -0 eventually curl -fsS -m 2 "http://127.0.0.1:$hp/index.html"
         assert_equal "$output" "served-by-cell"
@@ -202,6 +202,22 @@ eventually() {
         assert_failure
         assert_output_contains "network nosuchnet not found"
         run -0 c network rm fixed
+}
+
+@test "network: a container whose monitor was killed is reclaimed by its next start" {
+        run -0 c run -d --name victim2 localhost/net:1 sleep 100
+        local ip mpid pid
+        ip=$(c inspect -f '{{.NetworkSettings.IPAddress}}' victim2)
+        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
+        mpid=$(jq -r .MonitorPid "$CELL_STORAGE_ROOT/containers/$(c inspect -f '{{.Id}}' victim2)/container.json")
+        pid=$(c inspect -f '{{.State.Pid}}' victim2)
+        kill -9 "$mpid" "$pid"
+        sleep 0.2
+        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
+        run -0 c start victim2
+        [ ! -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
+        run -0 c exec victim2 ip -4 -o addr show eth0
+        assert_output_contains "inet 10.87."
 }
 
 @test "network: a container whose monitor was killed is reclaimed by network prune; its lease goes" {

@@ -268,7 +268,7 @@ ncli-used"
         run -0 c port ncli-pub 80/tcp
         assert_equal "$output" "0.0.0.0:18080"
         run -1 c port ncli-pub 443
-        assert_equal "$output" "Error: No public port '443/tcp' published for ncli-pub"
+        assert_equal "$output" "Error: No public port '443' published for ncli-pub"
         run -1 c port ncli-pub 80/udp
         assert_equal "$output" "Error: No public port '80/udp' published for ncli-pub"
         run -0 c ps --format '{{.Ports}}'
