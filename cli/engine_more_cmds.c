@@ -524,12 +524,47 @@ static uint64_t blkio_sum(json_t *data, const char *op)
         return sum;
 }
 
+/* NET I/O: the bytes received and sent by the container's interfaces but
+ * its loopback (docker counts its networks' endpoints), from its network
+ * namespace's /proc/PID/net/dev. */
+static void net_io(json_t *rec, uint64_t *ret_rx, uint64_t *ret_tx)
+{
+        json_int_t pid = json_integer_value(json_object_get(json_object_get(rec, "State"), "Pid"));
+        char path[64], line[512];
+        FILE *f;
+
+        *ret_rx = *ret_tx = 0;
+        if (pid <= 0)
+                return;
+        snprintf(path, sizeof(path), "/proc/%lld/net/dev", (long long)pid);
+        f = fopen(path, "re");
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                char *colon = strchr(line, ':'), *name = line;
+                unsigned long long rx, tx;
+
+                if (!colon)
+                        continue;
+                *colon = '\0';
+                while (*name == ' ')
+                        name++;
+                if (str_eq(name, "lo"))
+                        continue;
+                if (sscanf(colon + 1, "%llu %*u %*u %*u %*u %*u %*u %*u %llu", &rx, &tx) == 2) {
+                        *ret_rx += rx;
+                        *ret_tx += tx;
+                }
+        }
+        fclose(f);
+}
+
 static json_t *stats_row(json_t *rec, const stats_sample_t *prev, const stats_sample_t *cur)
 {
         const char *id = jstr(rec, "Id") ? jstr(rec, "Id") : "";
         double cpu = 0, mem = 0, limit = 0, memp = 0;
         _cleanup_free_ char *cpu_s = NULL, *mem_s = NULL, *memp_s = NULL, *blk_s = NULL, *pids_s = NULL,
-                            *a = NULL, *b = NULL, *r = NULL, *w = NULL;
+                            *a = NULL, *b = NULL, *r = NULL, *w = NULL, *net_s = NULL;
         uint64_t pids = 0;
 
         if (cur && cur->ok) {
@@ -563,10 +598,21 @@ static json_t *stats_row(json_t *rec, const stats_sample_t *prev, const stats_sa
         w = human_size(cur && cur->ok ? (double)blkio_sum(cur->data, "Write") : 0);
         blk_s = str_printf("%s / %s", r ? r : "", w ? w : "");
         pids_s = str_printf("%llu", (unsigned long long)pids);
+        {
+                uint64_t rx = 0, tx = 0;
+
+                if (cur && cur->ok)
+                        net_io(rec, &rx, &tx);
+                free(r);
+                free(w);
+                r = human_size((double)rx);
+                w = human_size((double)tx);
+                net_s = str_printf("%s / %s", r ? r : "", w ? w : "");
+        }
         return json_pack("{s:s, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Container", id, "ID", id,
                          (size_t)12, "Name", name_of(rec), "CPUPerc", cpu_s ? cpu_s : "", "MemUsage",
-                         mem_s ? mem_s : "", "MemPerc", memp_s ? memp_s : "", "NetIO", "0B / 0B", "BlockIO",
-                         blk_s ? blk_s : "", "PIDs", pids_s ? pids_s : "");
+                         mem_s ? mem_s : "", "MemPerc", memp_s ? memp_s : "", "NetIO", net_s ? net_s : "",
+                         "BlockIO", blk_s ? blk_s : "", "PIDs", pids_s ? pids_s : "");
 }
 
 /* Docker's formatter: a tabwriter with cells at least 10 wide and 3 spaces

@@ -19,7 +19,7 @@ setup_file() {
         local r=$MORE_DIR/rootfs
         mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/data"
         cp /bin/busybox "$r/bin/busybox"
-        for a in sh echo cat ls sleep true stat mkdir; do
+        for a in sh echo cat ls sleep true stat mkdir ping; do
                 ln -s busybox "$r/bin/$a"
         done
         echo "image content" >"$r/data/file"
@@ -283,9 +283,21 @@ image content"
         assert_equal "$(echo "${lines[0]}" | sed 's/   */|/g')" "CONTAINER ID|NAME|CPU %|MEM USAGE / LIMIT|MEM %|NET I/O|BLOCK I/O|PIDS"
         local id
         id=$(c inspect --format '{{.Id}}' st1)
-        assert_equal "$(echo "${lines[1]}" | sed 's/   */|/g' | cut -d'|' -f1,2,6,8)" "${id:0:12}|st1|0B / 0B|3"
-        run -0 c stats --no-stream --format '{{.Name}} {{.PIDs}} {{.NetIO}}' st1
-        assert_equal "$output" "st1 3 0B / 0B"
+        assert_equal "$(echo "${lines[1]}" | sed 's/   */|/g' | cut -d'|' -f1,2,8)" "${id:0:12}|st1|3"
+        [[ "$(echo "${lines[1]}" | sed 's/   */|/g' | cut -d'|' -f6)" =~ ^[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B$ ]]
+        run -0 c stats --no-stream --format '{{.Name}} {{.PIDs}}' st1
+        assert_equal "$output" "st1 3"
+        # NET I/O counts the container's interfaces, not its loopback: none
+        # on --network none, the bytes of a ping on the bridge.
+        c rm -f st3 st4 >/dev/null 2>&1 || true
+        c run -d --name st3 --network none localhost/more:1 sh -c 'ping -c 3 -i 0.1 127.0.0.1; sleep 1000' >/dev/null
+        c run -d --name st4 localhost/more:1 sh -c 'ping -c 3 -i 0.1 10.87.0.1; sleep 1000' >/dev/null
+        sleep 1
+        run -0 c stats --no-stream --format '{{.Name}} {{.NetIO}}' st3 st4
+        assert_output_contains "st3 0B / 0B"
+        [[ "$output" =~ st4\ [0-9.]+[kM]?B\ / ]]
+        [[ ! "$output" =~ st4\ 0B ]]
+        c rm -f st3 st4 >/dev/null
         # Without names: the running containers; -a adds the others, with zeros.
         c rm -f st2 >/dev/null 2>&1 || true
         c create --name st2 localhost/more:1 true >/dev/null
