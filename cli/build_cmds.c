@@ -135,7 +135,7 @@ int cmd_engine_build(const cli_global_t *g, int argc, char **argv)
 {
         cli_dparser_t p = {.argc = argc, .argv = argv, .index = 1};
         _cleanup_strv_ char **tags = NULL, **args = NULL, **labels = NULL, **secrets = NULL;
-        _cleanup_free_ char *stdin_data = NULL, *tmp_dir = NULL, *tmp_tar = NULL;
+        _cleanup_free_ char *stdin_data = NULL, *tmp_dir = NULL;
         _cleanup_engine_ engine_t *e = NULL;
         build_opts_t o = {.context_tar_fd = -1, .source_date_epoch = -1};
         const char *iidfile = NULL, *file = NULL, *context;

@@ -1392,8 +1392,6 @@ static int do_meta(builder_t *b, stage_state_t *st, const dockerfile_instr_t *in
 
                         r = expand_words(b, st, in->args[i], &words, err);
                         for (size_t j = 0; r == 0 && words && words[j]; j++) {
-                                _cleanup_free_ char *p = NULL;
-
                                 if (in->kind == DOCKERFILE_VOLUME) {
                                         r = sorted_add(&rc->volumes, words[j]);
                                         continue;
