@@ -359,16 +359,10 @@ json_t *engine_record_state(json_t *rec)
 int engine_record_lock(engine_t *e, const char *id, cell_error_t *err)
 {
         _cleanup_free_ char *p = engine_container_path(e, id, ".lock");
-        _cleanup_close_ int fd = -1;
 
         if (!p)
                 return cell_error_set(err, ENOMEM, "lock");
-        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return cell_error_errno(err, "open %s", p);
-        if (TEMP_FAILURE_RETRY_INT(flock(fd, LOCK_EX)) < 0)
-                return cell_error_errno(err, "lock %s", p);
-        return steal_fd(&fd);
+        return fs_lock_file(p, LOCK_EX, err);
 }
 
 char *engine_time_now(void)

@@ -7,13 +7,13 @@
 #include "firewall.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "sbuf.h"
 #include "subprocess.h"
 #include "strutil.h"
 
@@ -86,6 +86,20 @@ static bool table_of(const char *saved, const char *table, const char **ret_begi
         return true;
 }
 
+/* The next line of [*p, end): its start and length; false past the end. */
+static bool next_line(const char **p, const char *end, const char **ret_line, size_t *ret_len)
+{
+        const char *l = *p, *e;
+
+        if (!l || l >= end)
+                return false;
+        e = strchr(l, '\n');
+        *ret_line = l;
+        *ret_len = e ? (size_t)(e - l) : strlen(l);
+        *p = e ? e + 1 : NULL;
+        return true;
+}
+
 /* Whether TABLE declares CHAIN. */
 static bool has_chain(const char *saved, const char *table, const char *chain)
 {
@@ -112,33 +126,6 @@ static bool has_line(const char *saved, const char *table, const char *line)
         return false;
 }
 
-typedef struct sbuf {
-        char *s;
-        size_t len;
-        bool oom;
-} sbuf_t;
-
-static void add(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(sbuf_t *b, const char *fmt, ...)
-{
-        va_list ap;
-        char *line = NULL, *n;
-        int k;
-
-        va_start(ap, fmt);
-        k = vasprintf(&line, fmt, ap);
-        va_end(ap);
-        if (k < 0 || !(n = realloc(b->s, b->len + (size_t)k + 1))) {
-                free(line);
-                b->oom = true;
-                return;
-        }
-        memcpy(n + b->len, line, (size_t)k + 1);
-        b->s = n;
-        b->len += (size_t)k;
-        free(line);
-}
-
 int engine_firewall_add(const char *bridge, const char *subnet, bool internal, cell_error_t *err)
 {
         _cleanup_free_ char *saved = NULL, *fwd_jump = NULL, *nat_jump = NULL;
@@ -151,32 +138,32 @@ int engine_firewall_add(const char *bridge, const char *subnet, bool internal, c
         nat_jump = str_printf("-A POSTROUTING -j CELL-%s", bridge);
         if (!fwd_jump || !nat_jump)
                 return cell_error_set(err, ENOMEM, "firewall");
-        add(&b, "*filter\n:CELL-%s - [0:0]\n", bridge);
+        sbuf_addf(&b, "*filter\n:CELL-%s - [0:0]\n", bridge);
         /* Within the network: always. */
-        add(&b, "-A CELL-%s -i %s -o %s -j ACCEPT\n", bridge, bridge, bridge);
+        sbuf_addf(&b, "-A CELL-%s -i %s -o %s -j ACCEPT\n", bridge, bridge, bridge);
         if (internal) {
                 /* No way in or out: nothing is forwarded to or from it. */
-                add(&b, "-A CELL-%s -i %s -j DROP\n-A CELL-%s -o %s -j DROP\n", bridge, bridge, bridge,
-                    bridge);
+                sbuf_addf(&b, "-A CELL-%s -i %s -j DROP\n-A CELL-%s -o %s -j DROP\n", bridge, bridge, bridge,
+                          bridge);
         } else {
                 /* Not to another cell network (docker's isolation of
                  * networks), out to anywhere else, in for replies and
                  * published ports (DNAT) only. */
-                add(&b, "-A CELL-%s -i %s -o cell+ -j DROP\n", bridge, bridge);
-                add(&b, "-A CELL-%s -i %s -j ACCEPT\n", bridge, bridge);
-                add(&b, "-A CELL-%s -o %s -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT\n",
-                    bridge, bridge);
-                add(&b, "-A CELL-%s -o %s -j DROP\n", bridge, bridge);
+                sbuf_addf(&b, "-A CELL-%s -i %s -o cell+ -j DROP\n", bridge, bridge);
+                sbuf_addf(&b, "-A CELL-%s -i %s -j ACCEPT\n", bridge, bridge);
+                sbuf_addf(&b, "-A CELL-%s -o %s -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -j ACCEPT\n",
+                          bridge, bridge);
+                sbuf_addf(&b, "-A CELL-%s -o %s -j DROP\n", bridge, bridge);
         }
         /* First in FORWARD: ahead of a DROP policy or docker's chains. */
         if (!has_line(saved, "filter", fwd_jump))
-                add(&b, "-I FORWARD 1 -j CELL-%s\n", bridge);
-        add(&b, "COMMIT\n*nat\n:CELL-%s - [0:0]\n", bridge);
+                sbuf_addf(&b, "-I FORWARD 1 -j CELL-%s\n", bridge);
+        sbuf_addf(&b, "COMMIT\n*nat\n:CELL-%s - [0:0]\n", bridge);
         if (!internal)
-                add(&b, "-A CELL-%s -s %s ! -o %s -j MASQUERADE\n", bridge, subnet, bridge);
+                sbuf_addf(&b, "-A CELL-%s -s %s ! -o %s -j MASQUERADE\n", bridge, subnet, bridge);
         if (!has_line(saved, "nat", nat_jump))
-                add(&b, "-A POSTROUTING -j CELL-%s\n", bridge);
-        add(&b, "COMMIT\n");
+                sbuf_addf(&b, "-A POSTROUTING -j CELL-%s\n", bridge);
+        sbuf_addf(&b, "COMMIT\n");
         if (b.oom) {
                 free(b.s);
                 return cell_error_set(err, ENOMEM, "firewall");
@@ -204,44 +191,41 @@ int engine_firewall_remove(const char *bridge, cell_error_t *err)
                 return cell_error_set(err, ENOMEM, "firewall");
         /* Only what is there: -D or -X of something missing fails the
          * whole restore (a removal cut short before leaves half). */
-        add(&b, "*filter\n");
+        sbuf_addf(&b, "*filter\n");
         if (has_line(saved, "filter", fwd_jump)) {
-                add(&b, "-D FORWARD -j %s\n", chain);
+                sbuf_addf(&b, "-D FORWARD -j %s\n", chain);
                 any = true;
         }
         if (has_chain(saved, "filter", chain)) {
-                add(&b, "-F %s\n-X %s\n", chain, chain);
+                sbuf_addf(&b, "-F %s\n-X %s\n", chain, chain);
                 any = true;
         }
         /* Rules others made for the bridge in INPUT: dnsname's, which lets
          * the network's queries reach its dnsmasq. The bridge goes, so do
          * they. */
         {
-                const char *t, *end;
                 _cleanup_free_ char *needle = str_printf(" -i %s ", bridge);
+                const char *t, *end, *l;
+                size_t n;
 
                 if (needle && table_of(saved, "filter", &t, &end))
-                        for (const char *l = t; l && l < end;
-                             l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-                                const char *e = strchr(l, '\n');
-                                size_t n = e ? (size_t)(e - l) : strlen(l);
-
+                        while (next_line(&t, end, &l, &n)) {
                                 if (str_has_prefix(l, "-A INPUT ") && memmem(l, n, needle, strlen(needle))) {
-                                        add(&b, "-D%.*s\n", (int)(n - 2), l + 2);
+                                        sbuf_addf(&b, "-D%.*s\n", (int)(n - 2), l + 2);
                                         any = true;
                                 }
                         }
         }
-        add(&b, "COMMIT\n*nat\n");
+        sbuf_addf(&b, "COMMIT\n*nat\n");
         if (has_line(saved, "nat", nat_jump)) {
-                add(&b, "-D POSTROUTING -j %s\n", chain);
+                sbuf_addf(&b, "-D POSTROUTING -j %s\n", chain);
                 any = true;
         }
         if (has_chain(saved, "nat", chain)) {
-                add(&b, "-F %s\n-X %s\n", chain, chain);
+                sbuf_addf(&b, "-F %s\n-X %s\n", chain, chain);
                 any = true;
         }
-        add(&b, "COMMIT\n");
+        sbuf_addf(&b, "COMMIT\n");
         if (b.oom) {
                 free(b.s);
                 return cell_error_set(err, ENOMEM, "firewall");
@@ -262,6 +246,7 @@ void engine_firewall_portmap_gc(void)
         cell_error_t ignored = {0};
         sbuf_t b = {0};
         const char *nat, *end;
+        size_t n;
 
         if (save(&saved, &ignored) < 0 || !table_of(saved, "nat", &nat, &end) ||
             !has_chain(saved, "nat", "CNI-HOSTPORT-DNAT"))
@@ -271,11 +256,9 @@ void engine_firewall_portmap_gc(void)
         for (const char *p = strstr(nat, "\n-A CNI-"); p && p < end; p = strstr(p + 1, "\n-A CNI-"))
                 if (str_has_prefix(p + 1, "-A CNI-HOSTPORT-DNAT ") || str_has_prefix(p + 1, "-A CNI-DN-"))
                         return;
-        add(&b, "*nat\n");
+        sbuf_addf(&b, "*nat\n");
         /* The jumps into them from the built-in chains. */
-        for (const char *l = nat; l && l < end; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-                const char *e = strchr(l, '\n');
-                size_t n = e ? (size_t)(e - l) : strlen(l);
+        for (const char *p = nat, *l; next_line(&p, end, &l, &n);) {
 
                 if (!str_has_prefix(l, "-A PREROUTING ") && !str_has_prefix(l, "-A OUTPUT ") &&
                     !str_has_prefix(l, "-A POSTROUTING "))
@@ -285,13 +268,13 @@ void engine_firewall_portmap_gc(void)
                         size_t k = j ? strlen(j) : 0;
 
                         if (j && n > k && memcmp(l + n - k, j, k) == 0)
-                                add(&b, "-D%.*s\n", (int)(n - 2), l + 2);
+                                sbuf_addf(&b, "-D%.*s\n", (int)(n - 2), l + 2);
                 }
         }
         for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); i++)
                 if (has_chain(saved, "nat", chains[i]))
-                        add(&b, "-F %s\n-X %s\n", chains[i], chains[i]);
-        add(&b, "COMMIT\n");
+                        sbuf_addf(&b, "-F %s\n-X %s\n", chains[i], chains[i]);
+        sbuf_addf(&b, "COMMIT\n");
         if (!b.oom)
                 (void)restore(b.s, &ignored);
         free(b.s);

@@ -454,12 +454,9 @@ static int attached_write(engine_t *e, const char *id, json_t *a, cell_error_t *
 
 static json_t *attached_read(engine_t *e, const char *id)
 {
-        _cleanup_free_ char *p = net_attached_file(e, id), *data = NULL;
-        size_t len;
+        _cleanup_free_ char *p = net_attached_file(e, id);
 
-        if (!p || fs_read_file(p, 1 << 22, &data, &len, NULL) < 0)
-                return NULL;
-        return json_loadb(data, len, 0, NULL);
+        return p ? net_read_json(p) : NULL;
 }
 
 static engine_cni_call_t call_of(const char *id, const char *netns, json_t *ep)
@@ -731,16 +728,22 @@ static void endpoint_fill(json_t *ep, json_t *res, const char *endpoint_id)
         json_object_set_new(ep, "EndpointID", json_string(endpoint_id ? endpoint_id : ""));
 }
 
-static void endpoint_clear(json_t *ep)
+/* NetworkSettings' own IPAddress, IPPrefixLen, Gateway, MacAddress and
+ * EndpointID: docker's copy of the default network's endpoint (EP, or
+ * NULL: none). */
+static void settings_top(json_t *settings, json_t *ep)
 {
-        json_object_set_new(ep, "IPAddress", json_string(""));
-        json_object_set_new(ep, "IPPrefixLen", json_integer(0));
-        json_object_set_new(ep, "Gateway", json_string(""));
-        json_object_set_new(ep, "MacAddress", json_string(""));
-        json_object_set_new(ep, "EndpointID", json_string(""));
-}
+        static const char *const keys[] = {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress", "EndpointID"};
 
-static const char *top_keys[] = {"IPAddress", "IPPrefixLen", "Gateway", "MacAddress", "EndpointID"};
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+                json_t *v = json_object_get(ep, keys[i]);
+
+                json_object_set_new(settings, keys[i],
+                                    v                                ? json_incref(v)
+                                    : str_eq(keys[i], "IPPrefixLen") ? json_integer(0)
+                                                                     : json_string(""));
+        }
+}
 
 /* Docker's NetworkSettings.Ports: every exposed port, with its host
  * bindings or null. */
@@ -798,8 +801,10 @@ static int write_etc(engine_t *e, const char *id, json_t *rec, const char *ip, c
         return 0;
 }
 
-/* Write the endpoints of ATTACHED (with results) into the record. */
-static int record_endpoints(engine_t *e, const char *id, json_t *attached, cell_error_t *err)
+/* Write the endpoints of ATTACHED (with results) into the record; the
+ * record as written in *RET_REC when it is not NULL. */
+static int record_endpoints(engine_t *e, const char *id, json_t *attached, json_t **ret_rec,
+                            cell_error_t *err)
 {
         _cleanup_close_ int lock = engine_record_lock(e, id, err);
         json_t *rec = NULL, *settings, *nets, *ep, *a;
@@ -822,22 +827,17 @@ static int record_endpoints(engine_t *e, const char *id, json_t *attached, cell_
                 ep = json_object_get(nets, name);
                 if (!ep)
                         continue;
-                if (json_object_get(a, "result"))
-                        endpoint_fill(ep, json_object_get(a, "result"), jstr(a, "endpoint"));
-                else
-                        endpoint_clear(ep);
+                /* No result: an endpoint without addresses. */
+                endpoint_fill(ep, json_object_get(a, "result"), jstr(a, "endpoint"));
                 if (str_eq(jstr(a, "ifname"), "eth0"))
                         json_object_set_new(settings, "Ports",
                                             ports_of(rec, json_object_get(json_object_get(a, "runtimeConfig"),
                                                                           "portMappings")));
         }
-        ep = json_object_get(nets, "bridge");
-        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
-                json_object_set(settings, top_keys[i],
-                                ep && json_object_get(ep, top_keys[i]) ? json_object_get(ep, top_keys[i])
-                                : str_eq(top_keys[i], "IPPrefixLen")   ? json_integer(0)
-                                                                       : json_string(""));
+        settings_top(settings, json_object_get(nets, "bridge"));
         r = engine_record_write(e, id, rec, err);
+        if (r == 0 && ret_rec)
+                *ret_rec = json_incref(rec);
         json_decref(rec);
         return r;
 }
@@ -847,6 +847,7 @@ int engine_net_finish(engine_t *e, const char *id, engine_net_setup_t *s, cell_e
         _cleanup_free_ char *text = NULL;
         size_t len = 0, cap = 0;
         json_t *answer = NULL, *results, *rec = NULL, *a, *primary = NULL;
+        const char *primary_name = NULL;
         const char *name;
         int status = 0, r = -1;
 
@@ -887,25 +888,25 @@ int engine_net_finish(engine_t *e, const char *id, engine_net_setup_t *s, cell_e
 
                 json_object_set(a, "result", json_object_get(results, name));
                 json_object_set_new(a, "endpoint", json_string(ep_id ? ep_id : ""));
-                if (str_eq(jstr(a, "ifname"), "eth0"))
+                if (str_eq(jstr(a, "ifname"), "eth0")) {
                         primary = a;
+                        primary_name = name;
+                }
         }
-        if (attached_write(e, id, s->attached, err) < 0 || record_endpoints(e, id, s->attached, err) < 0 ||
-            engine_record_read(e, id, &rec, err) < 0)
+        if (attached_write(e, id, s->attached, err) < 0 ||
+            record_endpoints(e, id, s->attached, &rec, err) < 0)
                 goto fail;
         {
-                const char *addr = NULL, *gw = NULL, *mac = NULL;
-                char ip[64] = "";
-                json_t *plugins = json_object_get(json_object_get(primary, "conflist"), "plugins"), *p;
+                /* The primary network's endpoint as the record has it now. */
+                json_t *ep = json_object_get(
+                               json_object_get(json_object_get(rec, "NetworkSettings"), "Networks"),
+                               primary_name),
+                       *plugins = json_object_get(json_object_get(primary, "conflist"), "plugins"), *p;
                 bool dns = false;
                 size_t i;
 
-                result_address(json_object_get(primary, "result"), &addr, &gw, &mac);
-                str_copy(ip, sizeof(ip), addr ? addr : "");
-                if (strchr(ip, '/'))
-                        *strchr(ip, '/') = '\0';
                 json_array_foreach(plugins, i, p) if (str_eq(jstr(p, "type"), "dnsname")) dns = true;
-                if (write_etc(e, id, rec, ip, dns ? gw : NULL, err) < 0)
+                if (write_etc(e, id, rec, jstr(ep, "IPAddress"), dns ? jstr(ep, "Gateway") : NULL, err) < 0)
                         goto fail;
         }
         r = 0;
@@ -926,10 +927,8 @@ void engine_net_record_clear(json_t *rec)
 
         if (!json_is_object(settings))
                 return;
-        json_object_foreach(json_object_get(settings, "Networks"), name, ep) endpoint_clear(ep);
-        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
-                json_object_set_new(settings, top_keys[i],
-                                    str_eq(top_keys[i], "IPPrefixLen") ? json_integer(0) : json_string(""));
+        json_object_foreach(json_object_get(settings, "Networks"), name, ep) endpoint_fill(ep, NULL, NULL);
+        settings_top(settings, NULL);
         json_object_set_new(settings, "Ports", json_object());
         json_object_set_new(settings, "SandboxKey", json_string(""));
 }
@@ -975,17 +974,7 @@ static void teardown(engine_t *e, const char *id, json_t *a, const char *file, b
         if (!record)
                 return;
         json_object_foreach(json_object_get(a, "networks"), name, ep) json_object_del(ep, "result");
-        record_endpoints(e, id, a, &ignored);
-}
-
-static json_t *read_json(const char *p)
-{
-        _cleanup_free_ char *data = NULL;
-        size_t len;
-
-        if (fs_read_file(p, 1 << 22, &data, &len, NULL) < 0)
-                return NULL;
-        return json_loadb(data, len, 0, NULL);
+        record_endpoints(e, id, a, NULL, &ignored);
 }
 
 void engine_net_end(engine_t *e, const char *id, bool wait_ending)
@@ -1006,12 +995,12 @@ void engine_net_end(engine_t *e, const char *id, bool wait_ending)
 
                         nanosleep(&ts, NULL);
                 }
-                if ((a = read_json(ef))) {
+                if ((a = net_read_json(ef))) {
                         teardown(e, id, a, ef, true);
                         json_decref(a);
                 }
         }
-        if ((a = read_json(af))) {
+        if ((a = net_read_json(af))) {
                 teardown(e, id, a, af, true);
                 json_decref(a);
         } else {
@@ -1053,7 +1042,7 @@ void engine_net_release(engine_t *e, const char *id)
                 setsid();
                 if (fork() != 0)
                         _exit(0);
-                if ((a = read_json(ef))) {
+                if ((a = net_read_json(ef))) {
                         teardown(e, id, a, ef, false);
                         json_decref(a);
                 } else {
@@ -1162,7 +1151,8 @@ int engine_network_connect(engine_t *e, const char *network, const char *contain
                 }
                 json_object_set_new(a, "result", res ? res : json_object());
                 json_object_set_new(a, "endpoint", json_string(ep_id ? ep_id : ""));
-                if (attached_write(e, id, attached, err) < 0 || record_endpoints(e, id, attached, err) < 0)
+                if (attached_write(e, id, attached, err) < 0 ||
+                    record_endpoints(e, id, attached, NULL, err) < 0)
                         goto out;
         }
         r = 0;
@@ -1171,7 +1161,7 @@ undo : {
         _cleanup_close_ int lock = engine_record_lock(e, id, NULL);
         json_t *rec2 = NULL;
 
-        if (engine_record_read(e, id, &rec2, NULL) == 0) {
+        if (lock >= 0 && engine_record_read(e, id, &rec2, NULL) == 0) {
                 json_object_del(json_object_get(json_object_get(rec2, "NetworkSettings"), "Networks"),
                                 jstr(net, "Name"));
                 engine_record_write(e, id, rec2, NULL);
@@ -1227,10 +1217,7 @@ int engine_network_disconnect(engine_t *e, const char *network, const char *cont
                 }
                 json_object_del(nets, name);
                 if (str_eq(name, "bridge"))
-                        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
-                                json_object_set_new(json_object_get(rec, "NetworkSettings"), top_keys[i],
-                                                    str_eq(top_keys[i], "IPPrefixLen") ? json_integer(0)
-                                                                                       : json_string(""));
+                        settings_top(json_object_get(rec, "NetworkSettings"), NULL);
                 if (engine_record_write(e, id, rec, err) < 0)
                         goto out;
         }

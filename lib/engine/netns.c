@@ -24,21 +24,22 @@ static int make_target(const char *path, cell_error_t *err)
         return 0;
 }
 
-/* The loopback of the namespace we are in, up: docker's containers have
- * 127.0.0.1 whatever their network. */
-static int loopback_up(cell_error_t *err)
+int engine_link_set_up(const char *name, bool up, cell_error_t *err)
 {
         _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         struct ifreq ifr = {0};
 
         if (s < 0)
                 return cell_error_errno(err, "socket");
-        str_copy(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        str_copy(ifr.ifr_name, sizeof(ifr.ifr_name), name);
         if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-                return cell_error_errno(err, "lo: SIOCGIFFLAGS");
-        ifr.ifr_flags |= IFF_UP;
+                return cell_error_errno(err, "%s: SIOCGIFFLAGS", name);
+        if (up)
+                ifr.ifr_flags |= IFF_UP;
+        else
+                ifr.ifr_flags &= ~IFF_UP;
         if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-                return cell_error_errno(err, "lo: bringing it up");
+                return cell_error_errno(err, "%s: bringing it %s", name, up ? "up" : "down");
         return 0;
 }
 
@@ -58,7 +59,8 @@ int engine_netns_create(const char *path, cell_error_t *err)
                 unlink(path);
                 return r;
         }
-        r = loopback_up(err);
+        /* Docker's containers have 127.0.0.1 whatever their network. */
+        r = engine_link_set_up("lo", true, err);
         if (r == 0 && mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL) < 0)
                 r = cell_error_errno(err, "binding the network namespace at %s", path);
         if (setns(self, CLONE_NEWNET) < 0) {

@@ -4,6 +4,8 @@
  * to a file so plugins can enter it by path. See docs/design/network.md. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "error.h"
 
 /* A new network namespace with its loopback up, bound at PATH (an empty
@@ -18,3 +20,6 @@ int engine_netns_bind(const char *path, const char *source, cell_error_t *err);
  * goes when its last process does, and the kernel removes its interfaces
  * (the host ends of veth pairs too) then. */
 void engine_netns_remove(const char *path);
+
+/* Bring the interface NAME of the caller's namespace up or down. */
+int engine_link_set_up(const char *name, bool up, cell_error_t *err);

@@ -63,23 +63,12 @@ char *engine_netns_path(engine_t *e, const char *id)
 static int net_lock(engine_t *e, int op, cell_error_t *err)
 {
         _cleanup_free_ char *dir = net_dir(e), *p = str_printf("%s/networks/.lock", e->storage_root);
-        int fd;
 
         if (!dir || !p)
                 return cell_error_set(err, ENOMEM, "networks");
         if (fs_mkdir_p(dir, 0700, err) < 0)
                 return -1;
-        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return cell_error_errno(err, "open %s", p);
-        while (flock(fd, op) < 0)
-                if (errno != EINTR) {
-                        int r = cell_error_errno(err, "flock %s", p);
-
-                        close(fd);
-                        return r;
-                }
-        return fd;
+        return fs_lock_file(p, op, err);
 }
 
 /* ---- IPv4 ---- */
@@ -350,7 +339,7 @@ static int predefined(engine_t *e, const char *name, json_t **ret, cell_error_t 
         return 0;
 }
 
-static bool is_predefined(const char *name)
+bool engine_network_is_predefined(const char *name)
 {
         return str_eq(name, "bridge") || str_eq(name, "host") || str_eq(name, "none");
 }
@@ -363,7 +352,7 @@ int engine_network_get(engine_t *e, const char *name_or_id, json_t **ret, cell_e
         *ret = NULL;
         if (str_eq(name_or_id, "default"))
                 name_or_id = "bridge";
-        if (is_predefined(name_or_id))
+        if (engine_network_is_predefined(name_or_id))
                 return predefined(e, name_or_id, ret, err);
         if (!strchr(name_or_id, '/') && name_or_id[0] != '.' && record_read(e, name_or_id, ret, NULL) == 0)
                 return 0;
@@ -447,23 +436,12 @@ static int host_lock(cell_error_t *err)
 {
         _cleanup_free_ char *dir = str_printf("%s/active", NET_STATE_DIR),
                             *p = str_printf("%s/.lock", NET_STATE_DIR);
-        int fd;
 
         if (!dir || !p)
                 return cell_error_set(err, ENOMEM, "network");
         if (fs_mkdir_p(dir, 0700, err) < 0)
                 return -1;
-        fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-                return cell_error_errno(err, "open %s", p);
-        while (flock(fd, LOCK_EX) < 0)
-                if (errno != EINTR) {
-                        int r = cell_error_errno(err, "flock %s", p);
-
-                        close(fd);
-                        return r;
-                }
-        return fd;
+        return fs_lock_file(p, LOCK_EX, err);
 }
 
 int net_activate(engine_t *e, json_t *rec, cell_error_t *err)
@@ -490,17 +468,15 @@ int net_activate(engine_t *e, json_t *rec, cell_error_t *err)
 /* The bridge down and deleted (SIOCBRDELBR wants it down). */
 static void bridge_delete(const char *br)
 {
-        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr = {0};
+        _cleanup_close_ int s = -1;
+        cell_error_t ignored = {0};
 
-        if (s < 0 || !if_nametoindex(br))
+        if (!if_nametoindex(br))
                 return;
-        str_copy(ifr.ifr_name, sizeof(ifr.ifr_name), br);
-        if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-                ifr.ifr_flags &= ~IFF_UP;
-                (void)ioctl(s, SIOCSIFFLAGS, &ifr);
-        }
-        (void)ioctl(s, SIOCBRDELBR, br);
+        (void)engine_link_set_up(br, false, &ignored);
+        s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s >= 0)
+                (void)ioctl(s, SIOCBRDELBR, br);
 }
 
 char *net_cni_name(json_t *rec)
@@ -568,7 +544,7 @@ int engine_network_create(engine_t *e, const engine_network_create_req_t *req, j
         if (!str_eq(driver, "bridge"))
                 return cell_error_plain(err, EINVAL, "plugin \"%s\" not found (cell's networks are bridges)",
                                         driver);
-        if (is_predefined(req->name) || str_eq(req->name, "default"))
+        if (engine_network_is_predefined(req->name) || str_eq(req->name, "default"))
                 return cell_error_plain(err, EEXIST, "network with name %s already exists", req->name);
         lock = net_lock(e, LOCK_EX, err);
         if (lock < 0)
@@ -705,6 +681,16 @@ int engine_network_list(engine_t *e, json_t **ret, cell_error_t *err)
         return 0;
 }
 
+json_t *net_read_json(const char *path)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+
+        if (fs_read_file(path, 1 << 22, &data, &len, NULL) < 0)
+                return NULL;
+        return json_loadb(data, len, 0, NULL);
+}
+
 /* The containers whose networks are set up now (RUN/networks/attached). */
 json_t *net_attached_all(engine_t *e)
 {
@@ -715,17 +701,14 @@ json_t *net_attached_all(engine_t *e)
 
         while (d && (de = readdir(d))) {
                 size_t n = strlen(de->d_name);
-                _cleanup_free_ char *p = NULL, *data = NULL, *id = NULL;
-                size_t len;
+                _cleanup_free_ char *p = NULL, *id = NULL;
                 json_t *a;
 
                 if (n != ENGINE_ID_LEN + 5 || strcmp(de->d_name + ENGINE_ID_LEN, ".json") != 0)
                         continue;
                 p = str_printf("%s/%s", dir, de->d_name);
                 id = strndup(de->d_name, ENGINE_ID_LEN);
-                if (!p || !id || fs_read_file(p, 1 << 22, &data, &len, NULL) < 0)
-                        continue;
-                if ((a = json_loadb(data, len, 0, NULL)))
+                if (p && id && (a = net_read_json(p)))
                         json_object_set_new(all, id, a);
         }
         return all;
@@ -842,7 +825,7 @@ static int remove_locked(engine_t *e, json_t *rec, cell_error_t *err)
 {
         _cleanup_free_ char *p = net_file(e, jstr(rec, "Name"));
 
-        if (is_predefined(jstr(rec, "Name")))
+        if (engine_network_is_predefined(jstr(rec, "Name")))
                 return cell_error_plain(err, EPERM, "%s is a pre-defined network and cannot be removed",
                                         jstr(rec, "Name"));
         wait_ending(e);
@@ -898,7 +881,7 @@ int engine_network_prune(engine_t *e, char ***ret_removed, cell_error_t *err)
                 const char *name = jstr(rec, "Name");
                 cell_error_t e1 = {0};
 
-                if (is_predefined(name)) {
+                if (engine_network_is_predefined(name)) {
                         /* An unused default bridge comes off the host; the
                          * next container on it puts it back. */
                         if (str_eq(name, "bridge") && !has_endpoints(e, name) &&

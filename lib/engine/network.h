@@ -24,6 +24,9 @@
  * "network X not found". */
 int engine_network_get(engine_t *e, const char *name_or_id, json_t **ret, cell_error_t *err);
 
+/* bridge, host and none: made by cell, never removed. */
+bool engine_network_is_predefined(const char *name);
+
 typedef struct engine_network_create_req {
         const char *name;
         const char *driver;  /* NULL: bridge */

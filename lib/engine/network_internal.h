@@ -43,6 +43,9 @@ char *net_cni_name(json_t *rec);
 /* The network's firewall rules, once per boot (RUN/networks/active). */
 int net_activate(engine_t *e, json_t *rec, cell_error_t *err);
 
+/* A JSON file of cell's own state (an attachment file), or NULL. */
+json_t *net_read_json(const char *path);
+
 /* RUN/networks/attached/<id>.json, and all of them by container id. */
 char *net_attached_file(engine_t *e, const char *id);
 json_t *net_attached_all(engine_t *e);

@@ -227,19 +227,19 @@ int engine_volumes_lock(engine_t *e, bool exclusive, cell_error_t *err)
 {
         _cleanup_free_ char *top = str_printf("%s/volumes", e->storage_root);
         _cleanup_free_ char *path = str_printf("%s/volumes/.lock", e->storage_root);
+        int op = exclusive ? LOCK_EX : LOCK_SH;
+        cell_error_t first = {0};
         int fd;
 
         if (!top || !path)
                 return cell_error_set(err, ENOMEM, "volumes");
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == ENOENT && (mkdir(top, 0700) == 0 || errno == EEXIST))
-                fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        /* The volumes directory comes with the first volume: made here
+         * when missing. */
+        fd = fs_lock_file(path, op, &first);
+        if (fd == -ENOENT && (mkdir(top, 0700) == 0 || errno == EEXIST))
+                return fs_lock_file(path, op, err);
         if (fd < 0)
-                return cell_error_errno(err, "open %s", path);
-        if (TEMP_FAILURE_RETRY_INT(flock(fd, exclusive ? LOCK_EX : LOCK_SH)) < 0) {
-                close(fd);
-                return cell_error_errno(err, "lock %s", path);
-        }
+                *err = first;
         return fd;
 }
 

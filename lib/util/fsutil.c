@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -349,4 +350,15 @@ int fs_rm_rf(const char *path, cell_error_t *err)
 bool fs_exists(const char *path)
 {
         return access(path, F_OK) == 0;
+}
+
+int fs_lock_file(const char *path, int op, cell_error_t *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+        if (fd < 0)
+                return cell_error_errno(err, "open %s", path);
+        if (TEMP_FAILURE_RETRY_INT(flock(fd, op)) < 0)
+                return cell_error_errno(err, "lock %s", path);
+        return steal_fd(&fd);
 }

@@ -58,3 +58,7 @@ int fs_rm_rf_at(int parent, const char *name);
 int fs_rm_rf(const char *path, cell_error_t *err);
 
 bool fs_exists(const char *path);
+
+/* Open (creating it, 0600) the lock file PATH and flock it with OP
+ * (LOCK_EX or LOCK_SH, waiting); the fd holds the lock. */
+int fs_lock_file(const char *path, int op, cell_error_t *err);

@@ -1,11 +1,14 @@
-/* cell: a growable byte buffer for the build parsers (internal to lib/build).
+/* cell: a growable byte buffer (the build parsers', the firewall's rule
+ * text).
  *
- * The parsers build strings a character at a time; a failed allocation is
- * remembered (oom) and reported once by the caller, so the hot loops stay
- * free of error branches. */
+ * Strings are built a piece at a time; a failed allocation is remembered
+ * (oom) and reported once by the caller, so the loops stay free of error
+ * branches. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +59,28 @@ static inline void sbuf_add(sbuf_t *b, const char *p)
 static inline void sbuf_addc(sbuf_t *b, char c)
 {
         sbuf_addn(b, &c, 1);
+}
+
+/* printf into the buffer. */
+static inline void sbuf_addf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void sbuf_addf(sbuf_t *b, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+                b->oom = true;
+                return;
+        }
+        if (!sbuf_reserve(b, (size_t)n))
+                return;
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
 }
 
 /* The finished string (never NULL unless out of memory); the buffer is reset. */
