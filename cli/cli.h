@@ -32,6 +32,12 @@ typedef struct {
 
 /* Print an error the way every command does: stderr, and the log. */
 int cli_fail(const char *cmd, const cell_error_t *err);
+
+/* docker's "Error response from daemon: MSG" on stderr; returns 1. */
+int cli_daemon_error(const cell_error_t *err);
+
+/* "cell CMD: MSG" for a bad command line; returns 125, docker's code. */
+int cli_flag_error(const char *cmd, const char *msg);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* create and run: re-execute from the sealed copy when the container could

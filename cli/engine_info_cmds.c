@@ -303,15 +303,21 @@ static int print_custom_table(json_t *rows, const char *format, cell_error_t *er
                 {"Labels", "LABELS"},      {"Mounts", "MOUNTS"},
                 {"Networks", "NETWORKS"},  {"LocalVolumes", "LOCAL VOLUMES"},
         };
+        json_t *heads = json_object();
+
+        for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+                json_object_set_new(heads, fields[i][0], json_string(fields[i][1]));
+        return cli_print_table(rows, format + strlen("table"), heads, err);
+}
+
+int cli_print_table(json_t *rows, const char *body, json_t *heads, cell_error_t *err)
+{
         _cleanup_strv_ char **lines = NULL;
-        const char *body = format + strlen("table");
-        json_t *heads = json_object(), *row;
+        json_t *row;
         size_t i;
 
         while (*body == ' ')
                 body++;
-        for (i = 0; i < ARRAY_SIZE(fields); i++)
-                json_object_set_new(heads, fields[i][0], json_string(fields[i][1]));
         {
                 _cleanup_free_ char *h = cli_template_render(body, heads, err);
 
@@ -551,25 +557,8 @@ int cmd_engine_inspect(const cli_global_t *g, int argc, char **argv)
                 json_array_append_new(all, public_record(rec));
                 json_decref(rec);
         }
-        if (format) {
-                size_t i;
-                json_t *rec;
-
-                json_array_foreach(all, i, rec)
-                {
-                        _cleanup_free_ char *out = cli_template_render(format, rec, &err);
-
-                        if (!out) {
-                                json_decref(all);
-                                return fail("inspect", &err, 1);
-                        }
-                        printf("%s\n", out);
-                }
-        } else {
-                _cleanup_free_ char *out = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-                printf("%s\n", out ? out : "[]");
-        }
+        if (cli_print_inspect(all, format, &err) < 0)
+                rc = fail("inspect", &err, 1);
         json_decref(all);
         return rc;
 }

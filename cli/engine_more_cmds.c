@@ -37,12 +37,6 @@ static const char *jstr(json_t *o, const char *key)
         return json_string_value(json_object_get(o, key));
 }
 
-static int daemon_error(const cell_error_t *err)
-{
-        fprintf(stderr, "Error response from daemon: %s\n", err->msg[0] ? err->msg : "failed");
-        return 1;
-}
-
 /* The container's record (State up to date), its full id. */
 static int find_container(engine_t *e, const char *name, char cid[ENGINE_ID_LEN + 1], json_t **ret,
                           cell_error_t *err)
@@ -159,13 +153,13 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
                 const char *cpath = src_in ? sp : dp;
 
                 if (cli_open_engine(g, &e, &err) < 0 || find_container(e, o.name, cid, &rec, &err) < 0)
-                        return daemon_error(&err);
+                        return cli_daemon_error(&err);
                 /* Container paths are from its root ("a/b" is "/a/b"). */
                 abs = cpath[0] == '/' ? strdup(cpath) : str_printf("/%s", cpath);
                 r = abs ? cp_mount_of(rec, abs, !src_in, &mroot, &mpath, &err) : -ENOMEM;
                 json_decref(rec);
                 if (r < 0)
-                        return daemon_error(&err);
+                        return cli_daemon_error(&err);
                 if (mpath) {
                         /* Keep a trailing "/." or "/" the user wrote. */
                         if (src_in) {
@@ -179,14 +173,14 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
         }
         if (!mroot &&
             (storage_open(g->storage_root, &st, &err) < 0 || storage_rootfs_path(st, cid, &rootfs, &err) < 0))
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         /* The root is mounted from create until rm, so a stopped container
          * copies too; a path under a volume or a bind mount is in its
          * source, resolved inside it all the same. */
         rootfd = open(mroot ? mroot : rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0) {
                 cell_error_errno(&err, "open the root of %s", o.name);
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         }
         if (src_in && str_eq(dest, "-"))
                 r = engine_copy_out_tar(rootfd, sp, 1, &o, &err);
@@ -203,7 +197,7 @@ int cmd_engine_cp(const cli_global_t *g, int argc, char **argv)
                     str_eq(err.msg, "no such directory") || str_has_prefix(err.msg, "destination \""))
                         fprintf(stderr, "%s\n", err.msg);
                 else
-                        return daemon_error(&err);
+                        return cli_daemon_error(&err);
                 return 1;
         }
         return 0;
@@ -256,7 +250,7 @@ int cmd_engine_commit(const cli_global_t *g, int argc, char **argv)
         req.ref = p.index + 1 < argc ? argv[p.index + 1] : NULL;
         if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[p.index], cid, NULL, &err) < 0 ||
             engine_commit(e, cid, &req, image_id, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         printf("%s\n", image_id);
         return 0;
 }
@@ -373,7 +367,7 @@ int cmd_engine_top(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (!json_is_true(json_object_get(json_object_get(rec, "State"), "Running"))) {
                 json_decref(rec);
                 fprintf(stderr, "Error response from daemon: Container %s is not running\n", cid);
@@ -381,7 +375,7 @@ int cmd_engine_top(const cli_global_t *g, int argc, char **argv)
         }
         json_decref(rec);
         if (runtime_ps(e->runtime_root, cid, &pids, &npids, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         strv_push(&args, "ps");
         if (argc == 2)
                 strv_push(&args, "-ef");
@@ -683,20 +677,20 @@ int cmd_engine_stats(const cli_global_t *g, int argc, char **argv)
                         format = p.value;
         }
         if (cli_open_engine(g, &e, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (p.index < argc) {
                 for (int i = p.index; i < argc; i++) {
                         char cid[ENGINE_ID_LEN + 1];
 
                         if (find_container(e, argv[i], cid, NULL, &err) < 0)
-                                return daemon_error(&err);
+                                return cli_daemon_error(&err);
                         strv_push(&ids, cid);
                 }
         } else {
                 _cleanup_strv_ char **every = NULL;
 
                 if (engine_container_list(e, &every, &err) < 0)
-                        return daemon_error(&err);
+                        return cli_daemon_error(&err);
                 for (size_t i = 0; every[i]; i++) {
                         json_t *rec = NULL;
 
@@ -799,7 +793,7 @@ int cmd_engine_port(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[1], cid, &rec, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         r = cli_port_lines(json_object_get(json_object_get(rec, "NetworkSettings"), "Ports"),
                            argc == 3 ? argv[2] : NULL, &lines);
         json_decref(rec);
@@ -857,7 +851,7 @@ int cmd_engine_attach(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         if (cli_open_engine(g, &e, &err) < 0 || find_container(e, argv[p.index], cid, &rec, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         st = json_object_get(rec, "State");
         if (json_is_true(json_object_get(st, "Paused"))) {
                 json_decref(rec);
@@ -871,7 +865,7 @@ int cmd_engine_attach(const cli_global_t *g, int argc, char **argv)
         }
         json_decref(rec);
         if (engine_attach(e, cid, &o, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (o.detached) {
                 /* docker's client says so and exits 1. */
                 fprintf(stderr, "read escape sequence\n");

@@ -1043,7 +1043,6 @@ static int image_inspect(const cli_global_t *g, int argc, char **argv)
         json_t *arr = json_array();
         cell_error_t err = {0};
         const char *format = NULL;
-        char *out;
         int id, rc = 0;
 
         while ((id = cli_next_option(&p, opts)) != 0) {
@@ -1071,24 +1070,8 @@ static int image_inspect(const cli_global_t *g, int argc, char **argv)
                 }
                 json_array_append_new(arr, inspect_json(im));
         }
-        if (format) {
-                size_t i;
-                json_t *one;
-
-                json_array_foreach(arr, i, one)
-                {
-                        out = cli_template_render(format, one, &err);
-                        if (!out) {
-                                rc = cli_fail("image inspect", &err);
-                                break;
-                        }
-                        printf("%s\n", out);
-                        free(out);
-                }
-        } else if ((out = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER))) {
-                printf("%s\n", out);
-                free(out);
-        }
+        if (cli_print_inspect(arr, format, &err) < 0)
+                rc = cli_fail("image inspect", &err);
         json_decref(arr);
         img_set_free(&set);
         return rc;

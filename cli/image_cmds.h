@@ -64,6 +64,10 @@ void cli_put_kv(json_t *obj, const char *kv);
  * tabwriter (minimum width 10, padding 3, blanks). */
 void cli_print_tabbed(char *const *lines);
 
+/* A --format "table BODY": the header (BODY over HEADS, the columns' names
+ * by field; HEADS is taken), then BODY for each row, aligned as above. */
+int cli_print_table(json_t *rows, const char *body, json_t *heads, cell_error_t *err);
+
 /* network_cmds.c: remove the unused networks, printing docker's "Deleted
  * Networks:" block (ret_any: whether it printed one). */
 int cli_prune_networks(struct engine *e, bool *ret_any, cell_error_t *err);

@@ -217,6 +217,18 @@ int cli_fail(const char *cmd, const cell_error_t *err)
         return 1;
 }
 
+int cli_daemon_error(const cell_error_t *err)
+{
+        fprintf(stderr, "Error response from daemon: %s\n", err->msg[0] ? err->msg : "failed");
+        return 1;
+}
+
+int cli_flag_error(const char *cmd, const char *msg)
+{
+        fprintf(stderr, "cell %s: %s\n", cmd, msg);
+        return 125;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
         char buf[512];

@@ -23,23 +23,6 @@ static const char *jstr(json_t *o, const char *key)
         return json_string_value(json_object_get(o, key));
 }
 
-static int daemon_error(const cell_error_t *err)
-{
-        fprintf(stderr, "Error response from daemon: %s\n", err->msg[0] ? err->msg : "failed");
-        return 1;
-}
-
-static int flag_error(const char *cmd, const char *msg)
-{
-        fprintf(stderr, "cell %s: %s\n", cmd, msg);
-        return 125;
-}
-
-static bool is_predefined(const char *name)
-{
-        return str_eq(name, "bridge") || str_eq(name, "host") || str_eq(name, "none");
-}
-
 /* ---- network create ---- */
 
 static int network_create(engine_t *e, int argc, char **argv)
@@ -62,7 +45,7 @@ static int network_create(engine_t *e, int argc, char **argv)
         while ((id = cli_docker_next(&p, opts)) != 0 && rc == 0) {
                 switch (id) {
                 case -1:
-                        rc = flag_error("network create", p.errbuf);
+                        rc = cli_flag_error("network create", p.errbuf);
                         break;
                 case 1:
                         req.driver = p.value;
@@ -92,14 +75,14 @@ static int network_create(engine_t *e, int argc, char **argv)
                 case 10:
                         if (!str_eq(p.value, "default")) {
                                 cell_error_plain(&err, EINVAL, "plugin \"%s\" not found", p.value);
-                                rc = daemon_error(&err);
+                                rc = cli_daemon_error(&err);
                         }
                         break;
                 case 11:
                         if (!str_eq(p.value, "local")) {
                                 cell_error_plain(&err, EINVAL, "scope %s is not supported (only local)",
                                                  p.value);
-                                rc = daemon_error(&err);
+                                rc = cli_daemon_error(&err);
                         }
                         break;
                 default: /* --attachable: every cell network is */
@@ -124,12 +107,12 @@ static int network_create(engine_t *e, int argc, char **argv)
         }
         if (rc == 0 && ipv6) {
                 cell_error_plain(&err, EINVAL, "IPv6 is not supported");
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         }
         if (rc == 0) {
                 req.name = argv[p.index];
                 if (engine_network_create(e, &req, &rec, &err) < 0)
-                        rc = daemon_error(&err);
+                        rc = cli_daemon_error(&err);
                 else
                         printf("%s\n", jstr(rec, "Id") ? jstr(rec, "Id") : "");
         }
@@ -225,7 +208,8 @@ static int ls_match(json_t *rec, char *const *filters, bool *ret, cell_error_t *
                 } else if (str_eq(key, "type")) {
                         if (!str_eq(val, "custom") && !str_eq(val, "builtin"))
                                 return cell_error_plain(err, EINVAL, "invalid filter: 'type'='%s'", val);
-                        *ret = *ret && is_predefined(jstr(rec, "Name")) == str_eq(val, "builtin");
+                        *ret = *ret &&
+                               engine_network_is_predefined(jstr(rec, "Name")) == str_eq(val, "builtin");
                 } else if (str_eq(key, "label")) {
                         const char *leq = strchr(val, '=');
                         _cleanup_free_ char *lkey = leq ? strndup(val, (size_t)(leq - val)) : strdup(val);
@@ -241,7 +225,6 @@ static int ls_match(json_t *rec, char *const *filters, bool *ret, cell_error_t *
 
 static int print_rows(json_t *rows, const char *format, bool quiet, cell_error_t *err)
 {
-        _cleanup_strv_ char **lines = NULL;
         size_t i;
         json_t *row;
 
@@ -266,31 +249,12 @@ static int print_rows(json_t *rows, const char *format, bool quiet, cell_error_t
         }
         /* "table ...": a header from the same template over the columns'
          * names, the rows, aligned as docker's tabwriter does. */
-        format += strlen("table");
-        while (*format == ' ')
-                format++;
-        {
-                json_t *head =
-                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "NETWORK ID", "Name",
-                                  "NAME", "Driver", "DRIVER", "Scope", "SCOPE", "IPv6", "IPV6", "Internal",
-                                  "INTERNAL", "Labels", "LABELS", "CreatedAt", "CREATED AT");
-                _cleanup_free_ char *out = cli_template_render(format, head, err);
-
-                json_decref(head);
-                if (!out)
-                        return -1;
-                strv_push(&lines, out);
-        }
-        json_array_foreach(rows, i, row)
-        {
-                _cleanup_free_ char *out = cli_template_render(format, row, err);
-
-                if (!out)
-                        return -1;
-                strv_push(&lines, out);
-        }
-        cli_print_tabbed(lines);
-        return 0;
+        return cli_print_table(rows, format + strlen("table"),
+                               json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", "NETWORK ID",
+                                         "Name", "NAME", "Driver", "DRIVER", "Scope", "SCOPE", "IPv6", "IPV6",
+                                         "Internal", "INTERNAL", "Labels", "LABELS", "CreatedAt",
+                                         "CREATED AT"),
+                               err);
 }
 
 static int network_ls(engine_t *e, int argc, char **argv)
@@ -310,7 +274,7 @@ static int network_ls(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("network ls", p.errbuf);
+                        return cli_flag_error("network ls", p.errbuf);
                 if (id == 1)
                         quiet = !p.value;
                 else if (id == 2)
@@ -325,21 +289,21 @@ static int network_ls(engine_t *e, int argc, char **argv)
                 return 1;
         }
         if (engine_network_list(e, &list, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         rows = json_array();
         json_array_foreach(list, i, rec)
         {
                 bool keep = false;
 
                 if (ls_match(rec, filters, &keep, &err) < 0) {
-                        rc = daemon_error(&err);
+                        rc = cli_daemon_error(&err);
                         break;
                 }
                 if (keep)
                         json_array_append_new(rows, ls_row(rec, no_trunc));
         }
         if (rc == 0 && print_rows(rows, format, quiet, &err) < 0)
-                rc = flag_error("network ls", err.msg);
+                rc = cli_flag_error("network ls", err.msg);
         json_decref(rows);
         json_decref(list);
         return rc;
@@ -403,7 +367,7 @@ static int network_inspect(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("network inspect", p.errbuf);
+                        return cli_flag_error("network inspect", p.errbuf);
                 if (id == 1)
                         format = p.value;
         }
@@ -420,32 +384,15 @@ static int network_inspect(engine_t *e, int argc, char **argv)
                         if (err.code == ENOENT)
                                 fprintf(stderr, "Error: No such network: %s\n", argv[i]);
                         else
-                                daemon_error(&err);
+                                cli_daemon_error(&err);
                         rc = 1;
                         continue;
                 }
                 json_array_append_new(all, docker_order(rec));
                 json_decref(rec);
         }
-        if (format) {
-                size_t i;
-                json_t *o;
-
-                json_array_foreach(all, i, o)
-                {
-                        _cleanup_free_ char *out = cli_template_render(format, o, &err);
-
-                        if (!out) {
-                                json_decref(all);
-                                return flag_error("network inspect", err.msg);
-                        }
-                        printf("%s\n", out);
-                }
-        } else {
-                _cleanup_free_ char *out = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-                printf("%s\n", out ? out : "[]");
-        }
+        if (cli_print_inspect(all, format, &err) < 0)
+                rc = cli_flag_error("network inspect", err.msg);
         json_decref(all);
         return rc;
 }
@@ -464,7 +411,7 @@ static int network_rm(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("network rm", p.errbuf);
+                        return cli_flag_error("network rm", p.errbuf);
                 if (id == 1)
                         force = !p.value;
         }
@@ -488,7 +435,7 @@ static int network_rm(engine_t *e, int argc, char **argv)
                         }
                         continue;
                 }
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         }
         return rc;
 }
@@ -511,17 +458,17 @@ static int network_connect(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0 && rc == 0) {
                 if (id < 0)
-                        rc = flag_error("network connect", p.errbuf);
+                        rc = cli_flag_error("network connect", p.errbuf);
                 else if (id == 1)
                         json_array_append_new(aliases, json_string(p.value));
                 else if (id == 2)
                         ip = p.value;
                 else if (id == 3 || id == 4 || id == 5)
-                        rc = flag_error("network connect",
-                                        id == 3   ? "--ip6: IPv6 is not supported"
-                                        : id == 4 ? "--link is not supported (user networks resolve "
-                                                    "container names)"
-                                                  : "--link-local-ip is not supported");
+                        rc = cli_flag_error("network connect",
+                                            id == 3   ? "--ip6: IPv6 is not supported"
+                                            : id == 4 ? "--link is not supported (user networks resolve "
+                                                        "container names)"
+                                                      : "--link-local-ip is not supported");
         }
         if (rc == 0 && p.index + 2 != argc) {
                 fprintf(stderr, "\"cell network connect\" requires exactly 2 arguments.\n"
@@ -538,7 +485,7 @@ static int network_connect(engine_t *e, int argc, char **argv)
         if (ip)
                 json_object_set_new(endpoint, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
         if (engine_network_connect(e, argv[p.index], argv[p.index + 1], endpoint, &err) < 0)
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         json_decref(endpoint);
         return rc;
 }
@@ -556,7 +503,7 @@ static int network_disconnect(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("network disconnect", p.errbuf);
+                        return cli_flag_error("network disconnect", p.errbuf);
                 if (id == 1)
                         force = !p.value;
         }
@@ -568,7 +515,7 @@ static int network_disconnect(engine_t *e, int argc, char **argv)
                 return 1;
         }
         if (engine_network_disconnect(e, argv[p.index], argv[p.index + 1], force, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         return 0;
 }
 
@@ -604,11 +551,11 @@ static int network_prune(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("network prune", p.errbuf);
+                        return cli_flag_error("network prune", p.errbuf);
                 if (id == 1)
                         force = !p.value;
                 else if (id == 2)
-                        return flag_error("network prune", "--filter is not supported yet");
+                        return cli_flag_error("network prune", "--filter is not supported yet");
         }
         if (p.index < argc) {
                 fprintf(stderr, "\"cell network prune\" accepts no arguments.\n");
@@ -618,7 +565,7 @@ static int network_prune(engine_t *e, int argc, char **argv)
                                    "container."))
                 return 0;
         if (cli_prune_networks(e, &any, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         /* docker prints the block with Println: a blank line after it. */
         if (any)
                 printf("\n");
@@ -640,7 +587,7 @@ int cmd_engine_network(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         if (cli_open_engine(g, &e, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (str_eq(sub, "create"))
                 return network_create(e, argc - 1, argv + 1);
         if (str_eq(sub, "ls") || str_eq(sub, "list"))

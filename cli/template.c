@@ -470,3 +470,25 @@ char *cli_template_render(const char *format, json_t *data, cell_error_t *err)
                 return strdup("");
         return b.p;
 }
+
+int cli_print_inspect(json_t *all, const char *format, cell_error_t *err)
+{
+        size_t i;
+        json_t *o;
+
+        if (!format) {
+                _cleanup_free_ char *out = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
+                printf("%s\n", out ? out : "[]");
+                return 0;
+        }
+        json_array_foreach(all, i, o)
+        {
+                _cleanup_free_ char *out = cli_template_render(format, o, err);
+
+                if (!out)
+                        return -1;
+                printf("%s\n", out);
+        }
+        return 0;
+}

@@ -18,18 +18,6 @@
 #include "template.h"
 #include "volume.h"
 
-static int daemon_error(const cell_error_t *err)
-{
-        fprintf(stderr, "Error response from daemon: %s\n", err->msg[0] ? err->msg : "failed");
-        return 1;
-}
-
-static int flag_error(const char *cmd, const char *msg)
-{
-        fprintf(stderr, "cell %s: %s\n", cmd, msg);
-        return 125;
-}
-
 /* go-units' HumanSize: 4 significant digits, decimal units. */
 void cli_prune_size(uint64_t bytes, char *buf, size_t n)
 {
@@ -82,7 +70,7 @@ static int volume_create(engine_t *e, int argc, char **argv)
                 case -1:
                         json_decref(labels);
                         json_decref(options);
-                        return flag_error("volume create", p.errbuf);
+                        return cli_flag_error("volume create", p.errbuf);
                 case 1:
                         name = p.value;
                         break;
@@ -117,10 +105,10 @@ static int volume_create(engine_t *e, int argc, char **argv)
                 cell_error_plain(&err, ENOENT,
                                  "create %s: error looking up volume plugin %s: plugin \"%s\" not found",
                                  name ? name : "", driver, driver);
-                r = daemon_error(&err);
+                r = cli_daemon_error(&err);
         }
         if (r == 0 && engine_volume_create(e, name, labels, options, &v, &err) < 0)
-                r = daemon_error(&err);
+                r = cli_daemon_error(&err);
         json_decref(labels);
         json_decref(options);
         if (r == 0)
@@ -258,7 +246,7 @@ static int volume_ls(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("volume ls", p.errbuf);
+                        return cli_flag_error("volume ls", p.errbuf);
                 if (id == 1)
                         quiet = !p.value;
                 else if (id == 2)
@@ -271,7 +259,7 @@ static int volume_ls(engine_t *e, int argc, char **argv)
                 return 1;
         }
         if (engine_volume_list(e, &names, &err) < 0 || engine_volume_users(e, &users, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         rows = json_array();
         for (size_t i = 0; names[i] && rc == 0; i++) {
                 _cleanup_engine_volume_ engine_volume_t *v = NULL;
@@ -281,12 +269,12 @@ static int volume_ls(engine_t *e, int argc, char **argv)
                 if (engine_volume_get(e, names[i], &v, NULL) < 0)
                         continue;
                 if (ls_match(v, users, filters, &keep, &err) < 0)
-                        rc = daemon_error(&err);
+                        rc = cli_daemon_error(&err);
                 else if (keep)
                         json_array_append_new(rows, ls_row(v));
         }
         if (rc == 0 && print_rows(rows, format, quiet, &err) < 0)
-                rc = flag_error("volume ls", err.msg);
+                rc = cli_flag_error("volume ls", err.msg);
         json_decref(rows);
         json_decref(users);
         return rc;
@@ -308,7 +296,7 @@ static int volume_inspect(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("volume inspect", p.errbuf);
+                        return cli_flag_error("volume inspect", p.errbuf);
                 if (id == 1)
                         format = p.value;
         }
@@ -327,25 +315,8 @@ static int volume_inspect(engine_t *e, int argc, char **argv)
                 }
                 json_array_append_new(all, engine_volume_json(v));
         }
-        if (format) {
-                size_t i;
-                json_t *o;
-
-                json_array_foreach(all, i, o)
-                {
-                        _cleanup_free_ char *out = cli_template_render(format, o, &err);
-
-                        if (!out) {
-                                json_decref(all);
-                                return flag_error("volume inspect", err.msg);
-                        }
-                        printf("%s\n", out);
-                }
-        } else {
-                _cleanup_free_ char *out = json_dumps(all, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-                printf("%s\n", out ? out : "[]");
-        }
+        if (cli_print_inspect(all, format, &err) < 0)
+                rc = cli_flag_error("volume inspect", err.msg);
         json_decref(all);
         return rc;
 }
@@ -364,7 +335,7 @@ static int volume_rm(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("volume rm", p.errbuf);
+                        return cli_flag_error("volume rm", p.errbuf);
                 if (id == 1)
                         force = !p.value;
         }
@@ -388,7 +359,7 @@ static int volume_rm(engine_t *e, int argc, char **argv)
                         }
                         continue;
                 }
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         }
         return rc;
 }
@@ -449,11 +420,11 @@ static int volume_prune(engine_t *e, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("volume prune", p.errbuf);
+                        return cli_flag_error("volume prune", p.errbuf);
                 if (id == 1)
                         force = !p.value;
                 else if (id == 3)
-                        return flag_error("volume prune", "--filter is not supported yet");
+                        return cli_flag_error("volume prune", "--filter is not supported yet");
         }
         if (p.index < argc) {
                 fprintf(stderr, "cell volume prune: \"volume prune\" accepts no arguments.\n");
@@ -463,7 +434,7 @@ static int volume_prune(engine_t *e, int argc, char **argv)
             !cli_confirm("WARNING! This will remove all local volumes not used by at least one container."))
                 return 0;
         if (prune_volumes(e, &bytes, &any, &err) < 0)
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         cli_prune_size(bytes, size, sizeof(size));
         printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", size);
         return rc;
@@ -532,11 +503,11 @@ int cmd_engine_container_prune(const cli_global_t *g, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("container prune", p.errbuf);
+                        return cli_flag_error("container prune", p.errbuf);
                 if (id == 1)
                         force = !p.value;
                 else if (id == 2)
-                        return flag_error("container prune", "--filter is not supported yet");
+                        return cli_flag_error("container prune", "--filter is not supported yet");
         }
         if (p.index < argc) {
                 fprintf(stderr, "cell container prune: \"container prune\" accepts no arguments.\n");
@@ -545,9 +516,9 @@ int cmd_engine_container_prune(const cli_global_t *g, int argc, char **argv)
         if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
                 return 0;
         if (cli_open_engine(g, &e, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (prune_containers(e, &bytes, &any, &err) < 0)
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         cli_prune_size(bytes, size, sizeof(size));
         printf("%sTotal reclaimed space: %s\n", any ? "\n" : "", size);
         return rc;
@@ -574,7 +545,7 @@ int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
 
         while ((id = cli_docker_next(&p, opts)) != 0) {
                 if (id < 0)
-                        return flag_error("system prune", p.errbuf);
+                        return cli_flag_error("system prune", p.errbuf);
                 if (id == 1)
                         force = !p.value;
                 else if (id == 2)
@@ -582,7 +553,7 @@ int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
                 else if (id == 3)
                         volumes = !p.value;
                 else if (id == 4)
-                        return flag_error("system prune", "--filter is not supported yet");
+                        return cli_flag_error("system prune", "--filter is not supported yet");
         }
         if (p.index < argc) {
                 fprintf(stderr, "cell system prune: \"system prune\" accepts no arguments.\n");
@@ -600,28 +571,28 @@ int cmd_system_prune(const cli_global_t *g, int argc, char **argv)
                         return 0;
         }
         if (cli_open_engine(g, &e, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (prune_containers(e, &bytes, &any, &err) < 0)
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         total += bytes;
         if (any)
                 printf("\n");
         cell_error_clear(&err);
         if (cli_prune_networks(e, &any, &err) < 0)
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         if (any)
                 printf("\n");
         if (volumes) {
                 cell_error_clear(&err);
                 if (prune_volumes(e, &bytes, &any, &err) < 0)
-                        rc = daemon_error(&err);
+                        rc = cli_daemon_error(&err);
                 total += bytes;
                 if (any)
                         printf("\n");
         }
         cell_error_clear(&err);
         if (img_prune(g, all, &bytes, &any, &err) < 0)
-                rc = daemon_error(&err);
+                rc = cli_daemon_error(&err);
         total += bytes;
         if (any)
                 printf("\n");
@@ -644,7 +615,7 @@ int cmd_engine_volume(const cli_global_t *g, int argc, char **argv)
                 return 1;
         }
         if (cli_open_engine(g, &e, &err) < 0)
-                return daemon_error(&err);
+                return cli_daemon_error(&err);
         if (str_eq(sub, "create"))
                 return volume_create(e, argc - 1, argv + 1);
         if (str_eq(sub, "ls") || str_eq(sub, "list"))
