@@ -25,9 +25,10 @@ run_pkgs=(containernetworking-plugins golang-github-containernetworking-plugin-d
 # htpasswd (apache2-utils), curl and openssl (a test CA, a token signing key);
 # for the networks: psql (postgresql-client) asks the PostgreSQL container behind a
 # published port (network_postgres.bats, bench/network.sh) and iperf3 is the
-# client of bench/network.sh's throughput through a published port.
+# client of bench/network.sh's throughput through a published port; pgrep
+# (procps) looks for a network's dnsmasq left behind (network.bats).
 test_pkgs=(bats jq busybox-static util-linux iproute2 libclang-rt-14-dev clang-format time python3 mmdebstrap
-        tini docker-registry apache2-utils curl openssl postgresql-client iperf3)
+        tini docker-registry apache2-utils curl openssl postgresql-client iperf3 procps)
 # Peers that bench/runtime.sh compares cell with.
 # Real clients of the runtime in the interop tests (podman, containerd + ctr), the
 # uid mapping helpers for rootless containers, the peers bench/ compares with, and

@@ -204,16 +204,25 @@ eventually() {
         run -0 c network rm fixed
 }
 
-@test "network: a container whose monitor was killed is reclaimed by its next start" {
-        run -0 c run -d --name victim2 localhost/net:1 sleep 100
+# Run NAME detached, then kill its monitor and its init at once (a crash:
+# nothing undoes its network); its address, whose lease is still held, on
+# stdout.
+run_and_kill() {
         local ip mpid pid
-        ip=$(c inspect -f '{{.NetworkSettings.IPAddress}}' victim2)
-        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
-        mpid=$(jq -r .MonitorPid "$CELL_STORAGE_ROOT/containers/$(c inspect -f '{{.Id}}' victim2)/container.json")
-        pid=$(c inspect -f '{{.State.Pid}}' victim2)
+        c run -d --name "$1" localhost/net:1 sleep 100 >/dev/null || return 1
+        ip=$(c inspect -f '{{.NetworkSettings.IPAddress}}' "$1")
+        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ] || return 1
+        mpid=$(jq -r .MonitorPid "$CELL_STORAGE_ROOT/containers/$(c inspect -f '{{.Id}}' "$1")/container.json")
+        pid=$(c inspect -f '{{.State.Pid}}' "$1")
         kill -9 "$mpid" "$pid"
         sleep 0.2
-        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
+        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ] || return 1
+        echo "$ip"
+}
+
+@test "network: a container whose monitor was killed is reclaimed by its next start" {
+        local ip
+        ip=$(run_and_kill victim2)
         run -0 c start victim2
         [ ! -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
         run -0 c exec victim2 ip -4 -o addr show eth0
@@ -221,16 +230,8 @@ eventually() {
 }
 
 @test "network: a container whose monitor was killed is reclaimed by network prune; its lease goes" {
-        run -0 c run -d --name victim localhost/net:1 sleep 100
-        local ip mpid pid
-        ip=$(c inspect -f '{{.NetworkSettings.IPAddress}}' victim)
-        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
-        mpid=$(jq -r .MonitorPid "$CELL_STORAGE_ROOT/containers/$(c inspect -f '{{.Id}}' victim)/container.json")
-        pid=$(c inspect -f '{{.State.Pid}}' victim)
-        kill -9 "$mpid" "$pid"
-        sleep 0.2
-        # The lease is still held: nobody undid the network.
-        [ -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
+        local ip
+        ip=$(run_and_kill victim)
         run -0 c network prune -f
         [ ! -e "/run/cell-networks/ipam/cell-bridge/$ip" ]
         [ ! -e "$CELL_RUNROOT/networks/attached/$(c inspect -f '{{.Id}}' victim).json" ]
